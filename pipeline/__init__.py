@@ -1,0 +1,3 @@
+"""groundcode: bilingual automated qualitative coding for grounded-theory research."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""`groundcode cluster` and `groundcode codebook-merge`: candidate categories, adopted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.app import app
+
+
+@app.command()
+def cluster(
+    config: Path = typer.Argument(..., help="YAML run config (corpus, codebook, cluster keys)"),
+    out: Path | None = typer.Option(None, "--out", help="folder for candidates.yaml"),
+    all_passages: bool = typer.Option(False, "--all", help="cluster every passage"),
+) -> None:
+    """Cluster passages the codebook does not cover; write candidates.yaml (draft codes)."""
+    from pipeline.cluster.adopt import write_candidates
+    from pipeline.cluster.report import render_candidates_section
+    from pipeline.cluster.run import code_and_cluster
+    from pipeline.config import load_config
+    from pipeline.io import atomic_write_text
+
+    cfg = load_config(config)
+    if all_passages:
+        cfg = cfg.model_copy(
+            update={"cluster": cfg.cluster.model_copy(update={"all_passages": True})}
+        )
+    folder = out or cfg.output
+    coded = code_and_cluster(cfg)
+    path = write_candidates(coded.clusters, coded.codebook, Path(folder) / "candidates.yaml")
+    atomic_write_text(Path(folder) / "candidates.html", render_candidates_section(coded.clusters))
+    result = coded.clusters
+    typer.echo(
+        f"{len(result.candidates)} candidate categories, {len(result.outliers)} outliers "
+        f"({result.outlier_share:.0%}) -> {path}"
+    )
+    for cand in result.candidates:
+        typer.echo(f"  {cand.id} novelty {cand.novelty:.2f} {cand.label.zh} | {cand.label.en}")
+
+
+@app.command("codebook-merge")
+def codebook_merge(
+    base: Path = typer.Argument(..., help="codebook YAML"),
+    candidates: Path = typer.Argument(..., help="edited candidates.yaml"),
+    out: Path = typer.Option(..., "--out", help="merged codebook YAML to write"),
+) -> None:
+    """Merge (edited) candidate categories into a codebook; the result is validated."""
+    from pipeline.cluster.adopt import merge_candidates
+    from pipeline.codebook import dump_codebook, load_codebook
+
+    book = load_codebook(base)
+    merged = merge_candidates(book, candidates)
+    dump_codebook(merged, out)
+    typer.echo(f"wrote {out}: {len(merged) - len(book)} codes added, hash {merged.hash}")

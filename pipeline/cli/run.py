@@ -1,0 +1,55 @@
+"""`groundcode segment` and `groundcode run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.app import app
+
+
+def _report(result) -> None:
+    typer.echo(
+        f"{result.documents} documents -> {result.passages} passages "
+        f"({result.removals} spans removed by clean)"
+    )
+    typer.echo(f"passages: {result.passages_path}")
+    typer.echo(f"run.json: {result.run_json}")
+
+
+@app.command()
+def run(
+    config: Path = typer.Argument(..., help="YAML run config, e.g. configs/demo.yaml"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Run the pipeline on a corpus as configured: ingest -> clean -> segment -> ..."""
+    from pipeline.config import load_config
+    from pipeline.engines.local import run_foundation
+
+    result = run_foundation(load_config(config), progress=not quiet)
+    _report(result)
+
+
+@app.command()
+def segment(
+    path: Path = typer.Argument(..., help="Corpus folder (with manifest.yaml/csv) or a file."),
+    manifest: Path | None = typer.Option(None, help="Manifest, if not in the folder."),
+    out: Path = typer.Option(Path("runs/segment"), help="Output folder."),
+    config: Path | None = typer.Option(None, help="Run config to take clean/segment keys from."),
+    no_clean: bool = typer.Option(False, "--no-clean", help="Switch the clean stage off."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Ingest, clean and segment a corpus into passages (Parquet + CSV) with run.json."""
+    from pipeline.config import config_from_dict, load_config
+    from pipeline.engines.local import run_foundation
+
+    base = load_config(config).model_dump(mode="json") if config else {}
+    base["corpus"] = {"path": str(path.resolve())}
+    if manifest is not None:
+        base["corpus"]["manifest"] = str(manifest.resolve())
+    base["output"] = str(out.resolve())
+    if no_clean:
+        base["clean"] = {**base.get("clean", {}), "enabled": False}
+    cfg = config_from_dict(base, base=Path.cwd(), source=str(config or "<command line>"))
+    _report(run_foundation(cfg, progress=not quiet))

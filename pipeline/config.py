@@ -1,0 +1,138 @@
+"""Run configuration: one YAML file, validated strictly.
+
+Unknown keys and wrong types are errors naming the key path. Relative paths are
+resolved against the directory of the config file, so a config can be moved
+together with its corpus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError, field_validator
+
+from pipeline.classify.settings import ClassifySettings
+from pipeline.clean.settings import CleanSettings
+from pipeline.cluster.settings import ClusterSettings
+from pipeline.corpus.settings import CorpusSettings
+from pipeline.embed.settings import EmbedSettings
+from pipeline.errors import ConfigError
+from pipeline.segment.settings import SegmentSettings
+from pipeline.settings_base import Section
+
+
+class RaySettings(Section):
+    address: str | None = None
+    actors: int = 2
+    batch_size: int = 256
+    num_cpus_per_actor: float = 1.0
+
+
+class RunConfig(Section):
+    seed: int = 0
+    corpus: CorpusSettings
+    codebook: Path | None = None
+    output: Path = Path("runs/latest")
+    store: str | None = None  # SQLAlchemy URL; default sqlite in the output folder
+    engine: Literal["local", "ray"] = "local"
+    ray: RaySettings = RaySettings()
+    clean: CleanSettings = CleanSettings()
+    segment: SegmentSettings = SegmentSettings()
+    embed: EmbedSettings = EmbedSettings()
+    classify: ClassifySettings = ClassifySettings()
+    cluster: ClusterSettings = ClusterSettings()
+
+    @field_validator("seed")
+    @classmethod
+    def _seed_non_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("seed must be >= 0")
+        return value
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown key '{loc}'")
+        elif err["type"] == "missing":
+            parts.append(f"missing key '{loc}'")
+        else:
+            parts.append(f"key '{loc}': {err['msg']}")
+    return "; ".join(parts)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make relative paths in known path fields absolute against ``base``."""
+
+    def fix(value: Any) -> Any:
+        if value is None:
+            return None
+        path = Path(str(value)).expanduser()
+        return str(path if path.is_absolute() else (base / path).resolve())
+
+    out = dict(data)
+    for key in ("codebook", "output"):
+        if key in out:
+            out[key] = fix(out[key])
+    nested = {
+        "corpus": ("path", "manifest"),
+        "segment": ("user_dict", "stopwords"),
+        "embed": ("cache_dir",),
+        "classify": ("codings",),
+    }
+    for section, keys in nested.items():
+        if isinstance(out.get(section), dict):
+            sec = dict(out[section])
+            for key in keys:
+                if key in sec:
+                    sec[key] = fix(sec[key])
+            out[section] = sec
+    if isinstance(out.get("embed"), dict):
+        model = out["embed"].get("model")
+        if isinstance(model, str) and (model.startswith(".") or "/" in model):
+            candidate = (base / model).resolve()
+            if candidate.exists():
+                out["embed"] = {**out["embed"], "model": str(candidate)}
+    if isinstance(out.get("store"), str) and out["store"].startswith("sqlite:///"):
+        db = out["store"][len("sqlite:///") :]
+        if db and not db.startswith("/") and db != ":memory:":
+            out["store"] = "sqlite:///" + str((base / db).resolve())
+    return out
+
+
+def config_from_dict(data: dict[str, Any], *, base: Path, source: str = "<dict>") -> RunConfig:
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a mapping of keys to values", file=source)
+    try:
+        return RunConfig.model_validate(_resolve_paths(data, base))
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc), file=source) from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Load and validate a YAML run config."""
+    cfg_path = Path(path)
+    if not cfg_path.is_file():
+        raise ConfigError("config file not found", file=cfg_path)
+    try:
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("config is not UTF-8 text", file=cfg_path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        unit = f"line {mark.line + 1}" if mark is not None else None
+        raise ConfigError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", file=cfg_path, unit=unit
+        ) from None
+    if data is None:
+        raise ConfigError("config file is empty", file=cfg_path)
+    return config_from_dict(data, base=cfg_path.parent.resolve(), source=str(cfg_path))
+
+
+def resolved_config_dict(config: RunConfig) -> dict[str, Any]:
+    """The resolved config as plain JSON-able data (for run.json)."""
+    return config.model_dump(mode="json")

@@ -1,0 +1,64 @@
+"""``run.json``: what a run did, so it can be audited and repeated.
+
+Records the resolved config, code version, seed, codebook hash, embedding model
+id, input file hashes, outputs and per-stage timings.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.io import atomic_write_text
+
+
+@dataclass
+class RunInfo:
+    """Mutable record filled in while a run progresses (written once at the end)."""
+
+    config: dict[str, Any]
+    seed: int
+    code_version: str = __version__
+    python: str = field(default_factory=platform.python_version)
+    codebook_hash: str | None = None
+    embedder_id: str | None = None
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = round(time.perf_counter() - start, 4)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code_version": self.code_version,
+            "python": self.python,
+            "seed": self.seed,
+            "codebook_hash": self.codebook_hash,
+            "embedder_id": self.embedder_id,
+            "input_hashes": dict(sorted(self.input_hashes.items())),
+            "counts": self.counts,
+            "outputs": self.outputs,
+            "timings_seconds": self.timings,
+            "config": self.config,
+            **self.extra,
+        }
+
+    def write(self, path: str | Path) -> Path:
+        target = Path(path)
+        atomic_write_text(target, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return target

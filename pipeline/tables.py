@@ -1,0 +1,56 @@
+"""Write lists of stage records (dataclasses) as Parquet + CSV, atomically.
+
+Parquet keeps types (token lists stay lists); the CSV twin is for people and
+spreadsheets (lists joined with spaces, UTF-8 with BOM so Excel shows Chinese).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.io import atomic_path
+
+
+def records_frame(records: Sequence[Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A DataFrame with one row per dataclass record (columns in field order)."""
+    if records:
+        rows = [dataclasses.asdict(r) for r in records]
+        frame = pd.DataFrame(rows)
+    else:
+        frame = pd.DataFrame(columns=list(columns or []))
+    for col in frame.columns:
+        if frame[col].map(lambda v: isinstance(v, tuple)).any():
+            frame[col] = frame[col].map(lambda v: list(v) if isinstance(v, tuple) else v)
+    return frame
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, list | dict)).any():
+            out[col] = out[col].map(
+                lambda v: " ".join(map(str, v)) if isinstance(v, list) else str(v)
+            )
+    return out
+
+
+def write_frame(frame: pd.DataFrame, stem: str | Path) -> dict[str, Path]:
+    """Write ``stem.parquet`` and ``stem.csv``; returns the paths by format."""
+    stem = Path(stem)
+    parquet, csv = stem.with_suffix(".parquet"), stem.with_suffix(".csv")
+    with atomic_path(parquet) as tmp:
+        frame.to_parquet(tmp, index=False)
+    with atomic_path(csv) as tmp:
+        _csv_ready(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return {"parquet": parquet, "csv": csv}
+
+
+def write_records(
+    records: Sequence[Any], stem: str | Path, columns: Sequence[str] | None = None
+) -> dict[str, Path]:
+    return write_frame(records_frame(records, columns), stem)
