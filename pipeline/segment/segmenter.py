@@ -1,0 +1,141 @@
+"""The segment stage: documents -> passages (sentence windows with tokens)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.corpus.document import Document
+from pipeline.errors import SegmentError
+from pipeline.segment.language import paragraph_language
+from pipeline.segment.paragraphs import paragraph_spans, strip_span, subtract_spans
+from pipeline.segment.passage import Passage, PassageLanguage
+from pipeline.segment.sentences import sentence_spans
+from pipeline.segment.settings import SegmentSettings
+from pipeline.segment.speakers import INTERVIEWER, find_turn_prefix
+from pipeline.segment.tokens import Tokenizer
+from pipeline.segment.windows import chop_long, sentence_windows
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of text passages must not cross: a paragraph, or one speaker's part of it."""
+
+    start: int
+    end: int
+    paragraph: int
+    lang: PassageLanguage
+    speaker: str | None = None
+    role: str | None = None
+
+
+def _turn_units(text: str, start: int, end: int, speaker, names: frozenset[str]):
+    """Split one interview paragraph at speaker prefixes. ``speaker`` is the
+    ``(name, role)`` carried over from the previous paragraph; returns (spans, last speaker)."""
+    spans = []
+    unit_start = start
+    cursor = start
+    for line in text[start:end].split("\n"):
+        prefix = find_turn_prefix(text, cursor, cursor + len(line), names)
+        if prefix is not None:
+            spans.append((unit_start, cursor, speaker))
+            speaker = (prefix.speaker, prefix.role)
+            unit_start = prefix.content_start
+        cursor += len(line) + 1
+    spans.append((unit_start, end, speaker))
+    return spans, speaker
+
+
+def document_units(document: Document, interviewer_names: Iterable[str] = ()) -> Iterator[Unit]:
+    """Paragraphs (and, for interviews, speaker turns inside them) with their language."""
+    text = document.text
+    names = frozenset(interviewer_names)
+    speaker = (None, None)
+    for index, (p_start, p_end) in enumerate(paragraph_spans(text)):
+        lang = paragraph_language(text[p_start:p_end], default=document.lang)
+        if document.kind == "interview":
+            spans, speaker = _turn_units(text, p_start, p_end, speaker, names)
+        else:
+            spans = [(p_start, p_end, (None, None))]
+        for start, end, (name, role) in spans:
+            start, end = strip_span(text, start, end)
+            if start < end:
+                yield Unit(start, end, index, lang, name, role)
+
+
+def _check_removals(document: Document, removals) -> list[tuple[int, int]]:
+    spans = []
+    for removal in removals:
+        if removal.doc_id != document.id or not 0 <= removal.start <= removal.end <= len(
+            document.text
+        ):
+            raise SegmentError(
+                f"removal {removal.start}-{removal.end} of document {removal.doc_id!r} "
+                "does not belong to this document",
+                unit=f"document {document.id}",
+                hint="pass each document with the removals clean_corpus returned for it",
+            )
+        spans.append((removal.start, removal.end))
+    return sorted(spans)
+
+
+class Segmenter:
+    """Cut documents into passages: sentence windows that never cross a paragraph or a
+    speaker turn, with optional context sentences and content-word tokens."""
+
+    def __init__(self, settings: SegmentSettings | None = None) -> None:
+        self.settings = settings
+
+    def _settings(self) -> SegmentSettings:
+        return self.settings if self.settings is not None else SegmentSettings()
+
+    def _tokenizer(self) -> Tokenizer:
+        s = self._settings()
+        return Tokenizer(s.user_dict, s.extra_dicts, s.stopwords)
+
+    def segment(self, document: Document, removals=()) -> list[Passage]:
+        """Passages of one document, skipping the spans clean removed."""
+        settings = self._settings()
+        removed = _check_removals(document, removals)
+        tokenizer = self._tokenizer()
+        passages = []
+        for unit in document_units(document, settings.interviewer_names):
+            for start, end in subtract_spans(unit.start, unit.end, removed):
+                passages.extend(self._piece(document, unit, start, end, tokenizer))
+        return passages
+
+    def segment_all(self, results) -> Iterator[Passage]:
+        """Stream passages of many ``CleanResult``s (anything with ``document`` and ``removals``)."""
+        for result in results:
+            yield from self.segment(result.document, result.removals)
+
+    def _piece(self, document: Document, unit: Unit, start: int, end: int, tokenizer):
+        settings = self._settings()
+        text = document.text
+        start, end = strip_span(text, start, end)
+        sentences = [
+            piece
+            for s_start, s_end in sentence_spans(text, unit.lang, start, end)
+            for piece in chop_long(text, s_start, s_end, settings.max_chars)
+        ]
+        codable = unit.role != INTERVIEWER or settings.include_interviewer
+        ctx = settings.context_sentences
+        for first, last in sentence_windows(sentences, settings.max_sentences, settings.max_chars):
+            p_start, p_end = sentences[first][0], sentences[last - 1][1]
+            before = sentences[max(0, first - ctx) : first] if ctx else []
+            after = sentences[last : last + ctx]
+            yield Passage(
+                id=Passage.make_id(document.id, p_start, p_end),
+                doc_id=document.id,
+                start=p_start,
+                end=p_end,
+                text=text[p_start:p_end],
+                lang=unit.lang,
+                paragraph=unit.paragraph,
+                speaker=unit.speaker,
+                speaker_role=unit.role,
+                tokens=tuple(tokenizer.tokenize(text[p_start:p_end], unit.lang)),
+                codable=codable,
+                context_before=text[before[0][0] : before[-1][1]] if before else "",
+                context_after=text[after[0][0] : after[-1][1]] if after else "",
+            )

@@ -1,0 +1,97 @@
+"""Sentence spans for Chinese, English and mixed text.
+
+Chinese: split after 。！？；… (full- and half-width ``!?;``, ``……``), keeping closing
+quotes and brackets with their sentence. English: spaCy's blank pipeline with the
+rule-based ``sentencizer`` (no model download). Mixed: the Chinese splitter, then
+spaCy inside long Latin runs. A line break always ends a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pipeline.errors import SegmentError
+from pipeline.segment.paragraphs import strip_span
+
+_ZH_END = re.compile(r"(?:[。！？；!?;]|…+|\.{3,})+[。！？；!?;…]*[”’」』）)\]】》〉\"'』]*")
+_LINE = re.compile(r"[^\n]+")
+#: Latin runs at least this long inside a mixed paragraph are split like English
+LONG_LATIN_RUN = 40
+_LATIN_TERMINATORS = ".!?\"'"
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9\s,.;:!?'\"()\-–—%/&]*")
+
+
+@lru_cache(maxsize=1)
+def english_pipeline():
+    """``spacy.blank("en")`` with a sentencizer (and a lookup lemmatizer when the
+    ``spacy-lookups-data`` tables are installed), built once per process."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    except (ValueError, OSError, ImportError):  # lookup tables not installed
+        if "lemmatizer" in nlp.pipe_names:
+            nlp.remove_pipe("lemmatizer")
+    return nlp
+
+
+def _spans_from_ends(text: str, start: int, end: int, ends: list[int]) -> list[tuple[int, int]]:
+    spans = []
+    cursor = start
+    for cut in [*ends, end]:
+        span = strip_span(text, cursor, cut)
+        if span[0] < span[1]:
+            spans.append(span)
+        cursor = cut
+    return spans
+
+
+def _zh_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    ends = [m.end() for m in _ZH_END.finditer(text, start, end) if m.end() < end]
+    return _spans_from_ends(text, start, end, ends)
+
+
+def _en_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    doc = english_pipeline()(text[start:end])
+    ends = [start + sent.end_char for sent in doc.sents][:-1]
+    return _spans_from_ends(text, start, end, ends)
+
+
+def _mixed_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    for s_start, s_end in _zh_line(text, start, end):
+        ends = []
+        for run in _LATIN_RUN.finditer(text, s_start, s_end):
+            if run.end() - run.start() >= LONG_LATIN_RUN:
+                inner = _en_line(text, run.start(), run.end())
+                ends.extend(span[1] for span in inner[:-1])
+                if text[inner[-1][1] - 1] in _LATIN_TERMINATORS:
+                    ends.append(inner[-1][1])
+        spans.extend(_spans_from_ends(text, s_start, s_end, ends))
+    return spans
+
+
+_SPLITTERS = {"zh": _zh_line, "en": _en_line, "mixed": _mixed_line}
+
+
+def sentence_spans(text: str, lang: str, start: int = 0, end: int | None = None):
+    """Sentence ``(start, end)`` offsets into ``text`` for the region ``[start, end)``."""
+    splitter = _SPLITTERS.get(lang)
+    if splitter is None:
+        raise SegmentError(f"unknown language {lang!r}", hint="use one of: zh, en, mixed")
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line in _LINE.finditer(text, start, end):
+        l_start, l_end = strip_span(text, line.start(), line.end())
+        if l_start < l_end:
+            spans.extend(splitter(text, l_start, l_end))
+    return spans
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` (``lang`` is ``zh``, ``en`` or ``mixed``), whitespace trimmed."""
+    return sentence_spans(text, lang)
