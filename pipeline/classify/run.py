@@ -1,0 +1,86 @@
+"""Classify a passages table: build or train a coder, write suggestions at both levels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.classify.scoring import to_suggestions, uncertainty
+from pipeline.classify.settings import ClassifySettings
+from pipeline.classify.suggestion import Suggestion
+from pipeline.classify.supervised import SupervisedCoder
+from pipeline.classify.zeroshot import ZeroShotCoder
+from pipeline.errors import ClassifyError
+
+
+def build_coder(
+    settings: ClassifySettings,
+    embedder,
+    codebook,
+    passages: Sequence,
+    vectors: np.ndarray,
+    codings: dict[str, set[str]] | None = None,
+    seed: int = 0,
+):
+    """A fitted coder: zero-shot calibrated on the corpus, or supervised from ``codings``."""
+    zero_shot = {"thresholds": settings.threshold, "z": settings.threshold_z}
+    zero_shot["center"] = settings.center
+    if settings.method == "zero-shot":
+        return ZeroShotCoder(embedder, codebook, "initial", settings.top_k, **zero_shot).fit(
+            vectors
+        )
+    if not codings:
+        raise ClassifyError(
+            "the supervised method needs human codings",
+            unit="classify.codings",
+            hint="pass --codings CODINGS.csv (passage_id, code_id, decision).",
+        )
+    index = {p.id: i for i, p in enumerate(passages)}
+    unknown = sorted(set(codings) - set(index))
+    if unknown:
+        raise ClassifyError(
+            f"{len(unknown)} coded passage id(s) are not in the passages table, e.g. {unknown[0]!r}",
+            unit="classify.codings",
+            hint="code passages of this table (same segmentation settings).",
+        )
+    rows = [index[pid] for pid in codings]
+    coder = SupervisedCoder(
+        embedder,
+        codebook,
+        "initial",
+        settings.top_k,
+        min_examples_per_code=settings.min_examples_per_code,
+        random_state=seed,
+        zero_shot_params=zero_shot,
+    )
+    return coder.fit(vectors[rows], [codings[p] for p in codings])
+
+
+def suggest_levels(coder, passages: Sequence, vectors: np.ndarray) -> list[Suggestion]:
+    """Initial-level suggestions followed by the consistent main-level roll-up."""
+    out: list[Suggestion] = []
+    for level in ("initial", "main"):
+        table = coder.score_table(passages, vectors, level=level)
+        out.extend(to_suggestions(table, coder.top_k))
+    return out
+
+
+def review_order(coder, passages: Sequence, vectors: np.ndarray) -> dict[str, float]:
+    """Uncertainty per passage id (higher = review first)."""
+    table = coder.score_table(passages, vectors)
+    values = uncertainty(table.margins)
+    return dict(zip(table.passage_ids, map(float, values), strict=True))
+
+
+def write_suggestions(
+    suggestions: list[Suggestion], order: dict[str, float], out_dir: str | Path
+) -> dict[str, Path]:
+    """``suggestions.parquet`` + ``suggestions.csv`` (with an ``uncertainty`` column)."""
+    from pipeline.tables import records_frame, write_frame
+
+    columns = ["passage_id", "code_id", "score", "rank", "level", "method", "model", "accepted"]
+    frame = records_frame(suggestions, columns)
+    frame["uncertainty"] = frame["passage_id"].map(order).astype(float)
+    return write_frame(frame, Path(out_dir) / "suggestions")

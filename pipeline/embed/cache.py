@@ -1,0 +1,88 @@
+"""On-disk vector cache keyed by (embedder id, sha256 of the text).
+
+One SQLite file (``vectors.sqlite``) per cache folder. Each ``encode`` call looks
+up all keys, embeds only the missing *distinct* texts and stores them in one
+transaction: a run killed mid-write leaves the cache as it was before the
+transaction (SQLite's journal makes the write atomic), never half a vector.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.embed.base import Embedder
+from pipeline.errors import ModelError
+from pipeline.io import sha256_text
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS vectors ("
+    " embedder TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL,"
+    " PRIMARY KEY (embedder, key)) WITHOUT ROWID"
+)
+_CHUNK = 500  # keys per SELECT (below SQLite's host-parameter limit)
+
+
+class CachedEmbedder:
+    """Wraps ``inner``; a text is embedded at most once per embedder id and cache folder."""
+
+    def __init__(self, inner: Embedder, cache_dir: str | Path) -> None:
+        self.inner = inner
+        self.cache_dir = Path(cache_dir)
+        self.id = inner.id
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def path(self) -> Path:
+        return self.cache_dir / "vectors.sqlite"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        keys = [sha256_text(t) for t in texts]
+        with self._connect() as conn:
+            found = self._lookup(conn, keys)
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+            if missing:
+                new = np.asarray(self.inner.encode(list(missing.values())), dtype=np.float32)
+                rows = [(self.id, k, v.tobytes()) for k, v in zip(missing, new, strict=True)]
+                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+                found.update(zip(missing, new, strict=True))
+        self.misses += len(missing)
+        self.hits += len(texts) - len(missing)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            out[i] = found[key]
+        return out
+
+    def _connect(self) -> sqlite3.Connection:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=60)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ModelError(
+                f"the embedding cache cannot be opened: {exc}",
+                file=self.path,
+                hint="delete the cache file; it is rebuilt on the next run.",
+            ) from exc
+        return conn
+
+    def _lookup(self, conn: sqlite3.Connection, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, vec FROM vectors WHERE embedder = ? AND key IN ({marks})"
+            for key, blob in conn.execute(query, [self.id, *chunk]):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found

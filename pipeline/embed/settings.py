@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pipeline.settings_base import Section
+
+
+class EmbedSettings(Section):
+    backend: Literal["use-multilingual", "sentence-transformers"] = "use-multilingual"
+    model: str | None = None  # sentence-transformers model name or local path
+    batch_size: int | None = None  # texts per batch; default: the backend's (USE 256, ST 64)
+    cache_dir: Path | None = None  # default: <output>/cache
