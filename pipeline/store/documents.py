@@ -1,0 +1,180 @@
+"""Corpora, documents and their passages: replaced as a unit, one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from pipeline.corpus.document import Document
+from pipeline.errors import StoreError
+from pipeline.io import sha256_text
+from pipeline.segment.passage import Passage
+from pipeline.store import schema as t
+from pipeline.store.engine import writer
+from pipeline.store.sqlutil import (
+    db_errors,
+    insert_ignore,
+    insert_rows,
+    upsert,
+    utcnow,
+    where_in,
+)
+
+
+def content_hash(doc: Document) -> str:
+    return doc.sha256 or sha256_text(doc.text)
+
+
+def passage_row(p: Passage) -> dict:
+    return {
+        "id": p.id,
+        "doc_id": p.doc_id,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "lang": p.lang,
+        "paragraph": p.paragraph,
+        "speaker": p.speaker,
+        "speaker_role": p.speaker_role,
+        "tokens": list(p.tokens),
+        "codable": p.codable,
+        "context_before": p.context_before,
+        "context_after": p.context_after,
+    }
+
+
+def row_passage(row: sa.Row) -> Passage:
+    m = row._mapping
+    return Passage(
+        id=m["id"],
+        doc_id=m["doc_id"],
+        start=m["start"],
+        end=m["end"],
+        text=m["text"],
+        lang=m["lang"],
+        paragraph=m["paragraph"],
+        speaker=m["speaker"],
+        speaker_role=m["speaker_role"],
+        tokens=tuple(m["tokens"]),
+        codable=bool(m["codable"]),
+        context_before=m["context_before"],
+        context_after=m["context_after"],
+    )
+
+
+def _check_passages(doc: Document, passages: Sequence[Passage]) -> None:
+    for p in passages:
+        if p.doc_id != doc.id:
+            raise StoreError(
+                f"passage {p.id!r} belongs to document {p.doc_id!r}, not {doc.id!r}",
+                unit=f"document {doc.id}",
+                hint="pass only the document's own passages to replace_document.",
+            )
+
+
+class DocumentRepo:
+    """Reads and writes corpora, documents and passages."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def replace_document(
+        self, doc: Document, passages: Iterable[Passage], corpus: str = "default"
+    ) -> None:
+        """Upsert ``doc`` and replace all its passages in ONE transaction.
+
+        Replacing a document drops its suggestions and stage marks (they belonged to
+        the old passages); human codings are kept.
+        """
+        passages = list(passages)
+        _check_passages(doc, passages)
+        with db_errors(self._engine, f"replace_document({doc.id!r})"):
+            with writer(self._engine).begin() as conn:
+                self._check_corpus(conn, doc.id, corpus)
+                insert_ignore(conn, t.corpora, {"id": corpus, "created_at": utcnow()}, ["id"])
+                upsert(conn, t.documents, self._doc_row(doc, corpus), ["id"])
+                conn.execute(t.passages.delete().where(t.passages.c.doc_id == doc.id))
+                conn.execute(t.document_state.delete().where(t.document_state.c.doc_id == doc.id))
+                insert_rows(conn, t.passages, (passage_row(p) for p in passages))
+
+    @staticmethod
+    def _check_corpus(conn: Connection, doc_id: str, corpus: str) -> None:
+        owner = conn.scalar(sa.select(t.documents.c.corpus_id).where(t.documents.c.id == doc_id))
+        if owner is not None and owner != corpus:
+            raise StoreError(
+                f"document id {doc_id!r} already belongs to corpus {owner!r}, not {corpus!r}",
+                unit=f"document {doc_id}",
+                hint="document ids are unique within a store; rename one or use another store.",
+            )
+
+    @staticmethod
+    def _doc_row(doc: Document, corpus: str) -> dict:
+        return {
+            "id": doc.id,
+            "corpus_id": corpus,
+            "kind": doc.kind,
+            "lang": doc.lang,
+            "sha256": content_hash(doc),
+            "meta": doc.meta,
+            "text": doc.text,
+            "source": doc.source,
+            "updated_at": utcnow(),
+        }
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+        """Delete documents with their passages, suggestions and stage marks; returns count."""
+        ids = sorted(set(doc_ids))
+        removed = 0
+        with db_errors(self._engine, "remove_documents"):
+            with writer(self._engine).begin() as conn:
+                for clause in where_in(conn, t.documents.c.id, ids):
+                    result = conn.execute(t.documents.delete().where(clause))
+                    removed += result.rowcount
+        return removed
+
+    def document_ids(self, corpus: str | None = None) -> set[str]:
+        query = sa.select(t.documents.c.id)
+        if corpus is not None:
+            query = query.where(t.documents.c.corpus_id == corpus)
+        with self._engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    def corpora(self) -> list[str]:
+        with self._engine.connect() as conn:
+            return list(conn.scalars(sa.select(t.corpora.c.id).order_by(t.corpora.c.id)))
+
+    def get_document(self, doc_id: str) -> Document | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(t.documents).where(t.documents.c.id == doc_id)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Document(
+            id=m["id"],
+            kind=m["kind"],
+            lang=m["lang"],
+            text=m["text"],
+            meta=dict(m["meta"]),
+            source=m["source"],
+            sha256=m["sha256"],
+        )
+
+    def passages(
+        self, doc_id: str | None = None, ids: Iterable[str] | None = None
+    ) -> list[Passage]:
+        """Passages of one document, or with the given ids, or all; in document order."""
+        order = (t.passages.c.doc_id, t.passages.c.start, t.passages.c.end)
+        base = sa.select(t.passages).order_by(*order)
+        with self._engine.connect() as conn:
+            if ids is not None:
+                rows = []
+                for clause in where_in(conn, t.passages.c.id, sorted(set(ids))):
+                    rows.extend(conn.execute(base.where(clause)))
+                rows.sort(key=lambda r: (r.doc_id, r.start, r.end))
+            elif doc_id is not None:
+                rows = list(conn.execute(base.where(t.passages.c.doc_id == doc_id)))
+            else:
+                rows = list(conn.execute(base))
+        return [row_passage(r) for r in rows]

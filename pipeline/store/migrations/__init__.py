@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the store, run programmatically by :mod:`pipeline.store.migrate`."""
