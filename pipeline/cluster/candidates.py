@@ -1,0 +1,201 @@
+"""Candidate categories: clusters of passages the codebook does not cover.
+
+:func:`find_candidates` clusters passage vectors with :class:`CandidateClusterer`
+and describes each cluster by c-TF-IDF keywords, its most central passages (with
+their locations), its nearest code prototypes, a novelty score and a draft
+bilingual label. Outliers are listed as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.classify.suggestion import NO_CODE, Suggestion
+from pipeline.cluster.estimator import CandidateClusterer
+from pipeline.cluster.keywords import Tokenizer, basic_tokenize, ctfidf_keywords, passage_tokens
+from pipeline.cluster.novelty import calibrated_novelty, normalize_rows
+from pipeline.cluster.settings import ClusterSettings
+from pipeline.errors import ClusterError
+from pipeline.segment.passage import Passage
+
+
+@dataclass(frozen=True)
+class Representative:
+    passage_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    lang: str
+    similarity: float  # cosine to the cluster centroid
+
+
+@dataclass(frozen=True)
+class NearestCode:
+    code_id: str
+    similarity: float  # cosine between the cluster centroid and the code prototype
+
+
+@dataclass(frozen=True)
+class CandidateLabel:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class CandidateCategory:
+    id: str
+    passage_ids: tuple[str, ...]
+    keywords: tuple[str, ...]
+    representatives: tuple[Representative, ...]
+    nearest_codes: tuple[NearestCode, ...]
+    novelty: float
+    label: CandidateLabel
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    candidates: tuple[CandidateCategory, ...]
+    outliers: tuple[str, ...]  # passage ids HDBSCAN left unclustered
+    outlier_share: float
+
+
+def select_uncoded(passages: Iterable[Passage], suggestions: Iterable[Suggestion]) -> list[Passage]:
+    """Passages without any accepted suggestion other than ``NO_CODE``."""
+    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
+    return [p for p in passages if p.id not in coded]
+
+
+def find_candidates(
+    passages: Sequence[Passage],
+    vectors,
+    prototypes,
+    code_ids: Sequence[str],
+    settings: ClusterSettings,
+    seed: int,
+    *,
+    suggestions: Iterable[Suggestion] | None = None,
+    reference_similarities=None,
+    tokenizer: Tokenizer = basic_tokenize,
+) -> ClusterResult:
+    """Cluster the uncoded passages (all of them with ``settings.all_passages``).
+
+    ``vectors`` are aligned to ``passages``; ``prototypes`` (one row per code) to
+    ``code_ids``. ``suggestions`` decide which passages are uncoded and are required
+    unless ``all_passages`` is set. ``reference_similarities`` (best-code cosine of
+    coded passages) calibrate the novelty score (see :mod:`pipeline.cluster.novelty`).
+    """
+    vecs, protos = _check_inputs(passages, vectors, prototypes, code_ids)
+    chosen = _choose(passages, suggestions, settings)
+    if len(chosen) < settings.min_cluster_size:
+        return ClusterResult((), tuple(passages[i].id for i in chosen), 1.0 if chosen else 0.0)
+    sub_passages = [passages[i] for i in chosen]
+    sub_vecs = vecs[chosen]
+    labels = CandidateClusterer(
+        min_cluster_size=settings.min_cluster_size,
+        min_samples=settings.min_samples,
+        cluster_selection_epsilon=settings.cluster_selection_epsilon,
+        reduce_dims=settings.reduce_dims,
+        target_outlier_share=settings.target_outlier_share,
+        cluster_selection_method=settings.cluster_selection_method,
+        random_state=seed,
+    ).fit_predict(sub_vecs)
+    tokens = [passage_tokens(p, tokenizer) for p in sub_passages]
+    keywords = ctfidf_keywords(tokens, labels, settings.keywords)
+    candidates = tuple(
+        _describe(
+            f"C{c + 1:02d}",
+            np.flatnonzero(labels == c),
+            sub_passages,
+            sub_vecs,
+            protos,
+            code_ids,
+            keywords.get(c, []),
+            settings,
+            reference_similarities,
+        )
+        for c in range(int(labels.max()) + 1)
+    )
+    outliers = tuple(p.id for p, lab in zip(sub_passages, labels, strict=True) if lab == -1)
+    return ClusterResult(candidates, outliers, float(np.mean(labels == -1)))
+
+
+def _check_inputs(passages, vectors, prototypes, code_ids) -> tuple[np.ndarray, np.ndarray]:
+    vecs = normalize_rows(vectors)
+    protos = normalize_rows(prototypes)
+    if vecs.ndim != 2 or vecs.shape[0] != len(passages):
+        raise ClusterError(
+            f"{len(passages)} passages but vectors of shape {vecs.shape}",
+            hint="pass one embedding row per passage, in passage order.",
+        )
+    if protos.ndim != 2 or protos.shape[0] != len(code_ids) or protos.shape[1] != vecs.shape[1]:
+        raise ClusterError(
+            f"prototypes of shape {protos.shape} do not match {len(code_ids)} code ids "
+            f"and {vecs.shape[1]}-d passage vectors",
+            hint="build prototypes with the same embedder as the passages, one row per code.",
+        )
+    return vecs, protos
+
+
+def _choose(passages, suggestions, settings: ClusterSettings) -> list[int]:
+    if settings.all_passages:
+        return list(range(len(passages)))
+    if suggestions is None:
+        raise ClusterError(
+            "no suggestions given to tell coded from uncoded passages",
+            hint="pass the classifier's suggestions, or set cluster.all_passages: true.",
+        )
+    keep = {p.id for p in select_uncoded(passages, suggestions)}
+    return [i for i, p in enumerate(passages) if p.id in keep]
+
+
+def _describe(
+    cid, members, passages, vecs, protos, code_ids, keywords, settings, reference
+) -> CandidateCategory:
+    centroid = normalize_rows(vecs[members].mean(axis=0, keepdims=True))[0]
+    central = vecs[members] @ centroid
+    order = sorted(range(len(members)), key=lambda j: (-central[j], members[j]))
+    reps = tuple(
+        _representative(passages[members[j]], central[j]) for j in order[: settings.representatives]
+    )
+    code_sims = protos @ centroid
+    nearest = sorted(range(len(code_ids)), key=lambda j: (-code_sims[j], code_ids[j]))
+    member_best = (vecs[members] @ protos.T).max(axis=1)
+    words = tuple(word for word, _ in keywords)
+    return CandidateCategory(
+        id=cid,
+        passage_ids=tuple(passages[i].id for i in members),
+        keywords=words,
+        representatives=reps,
+        nearest_codes=tuple(
+            NearestCode(code_ids[j], round(float(code_sims[j]), 6))
+            for j in nearest[: settings.nearest_codes]
+        ),
+        novelty=round(float(calibrated_novelty([np.median(member_best)], reference)[0]), 6),
+        label=suggest_label(words),
+    )
+
+
+def _representative(passage: Passage, similarity: float) -> Representative:
+    return Representative(
+        passage.id,
+        passage.doc_id,
+        passage.start,
+        passage.end,
+        passage.text,
+        passage.lang,
+        round(float(similarity), 6),
+    )
+
+
+def suggest_label(keywords: Sequence[str], size: int = 3) -> CandidateLabel:
+    """Draft label: top Chinese keywords joined; English keywords, else ``Candidate: ...``."""
+    zh_words = [w for w in keywords if not w.isascii()][:size]
+    en_words = [w for w in keywords if w.isascii()][:size]
+    top = list(keywords[:size])
+    zh = "、".join(zh_words or top) or "候选范畴"
+    en = ", ".join(en_words) if en_words else f"Candidate: {', '.join(top) or 'no keywords'}"
+    return CandidateLabel(zh=zh, en=en)

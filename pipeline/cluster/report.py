@@ -1,0 +1,42 @@
+"""HTML fragment of the candidate categories for the run report (all text escaped)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from pipeline.cluster.candidates import CandidateCategory, ClusterResult
+
+
+def _candidate_rows(candidate: CandidateCategory) -> str:
+    nearest = ", ".join(
+        f"{escape(n.code_id)} ({n.similarity:.2f})" for n in candidate.nearest_codes
+    )
+    reps = "".join(
+        f'<li><span class="loc">{escape(r.doc_id)} {r.start}–{r.end}</span> {escape(r.text)}</li>'
+        for r in candidate.representatives
+    )
+    return (
+        f'<tr id="candidate-{escape(candidate.id)}"><td>{escape(candidate.id)}</td>'
+        f"<td>{escape(candidate.label.zh)}<br>{escape(candidate.label.en)}</td>"
+        f"<td>{len(candidate.passage_ids)}</td><td>{candidate.novelty:.2f}</td>"
+        f"<td>{escape('、'.join(candidate.keywords))}</td><td>{nearest}</td>"
+        f"<td><ul>{reps}</ul></td></tr>"
+    )
+
+
+def render_candidates_section(result: ClusterResult) -> str:
+    """``<section id="candidates">`` with one table row per candidate category."""
+    head = (
+        "<tr><th>id</th><th>label</th><th>passages</th><th>novelty</th><th>keywords</th>"
+        "<th>nearest codes</th><th>representative passages</th></tr>"
+    )
+    rows = "".join(_candidate_rows(c) for c in result.candidates)
+    summary = (
+        f"<p>{len(result.candidates)} candidate categories; {len(result.outliers)} passages "
+        f"left as outliers ({result.outlier_share:.1%} of clustered passages).</p>"
+    )
+    table = f'<table class="candidates"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+    return (
+        '<section id="candidates"><h2>Candidate categories</h2>'
+        f"{summary}{table if result.candidates else ''}</section>"
+    )
