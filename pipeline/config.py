@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from pipeline.classify.settings import ClassifySettings
 from pipeline.clean.settings import CleanSettings
@@ -30,6 +30,25 @@ class RaySettings(Section):
     num_cpus_per_actor: float = 1.0
 
 
+class SaturationSettings(Section):
+    """Guest, Namey & Chen (2020) saturation measures over the coded cases."""
+
+    base_size: int = Field(default=4, ge=1)
+    run_length: int = Field(default=2, ge=1)
+    threshold: float = Field(default=0.05, gt=0.0, lt=1.0)  # new-information threshold
+    orders: int = Field(default=1000, ge=1)  # bootstrap case orders
+
+
+class AgreementSettings(Section):
+    """Human codings to audit against each other and the machine in every run."""
+
+    codings: list[Path] = []  # CSV/XLSX/.qdpx files; empty = no agreement section
+    level: Literal["initial", "main", "dimension"] = "initial"
+    threshold: float | None = None  # machine score threshold; None = the coder's own
+    bootstrap: int = Field(default=1000, ge=0)
+    min_cover: float = Field(default=0.5, gt=0.0, le=1.0)
+
+
 class RunConfig(Section):
     seed: int = 0
     corpus: CorpusSettings
@@ -43,6 +62,9 @@ class RunConfig(Section):
     embed: EmbedSettings = EmbedSettings()
     classify: ClassifySettings = ClassifySettings()
     cluster: ClusterSettings = ClusterSettings()
+    saturation: SaturationSettings = SaturationSettings()
+    agreement: AgreementSettings = AgreementSettings()
+    checkpoint_passages: int = Field(default=512, ge=1)  # passages per store checkpoint
 
     @field_validator("seed")
     @classmethod
@@ -84,12 +106,23 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
         "embed": ("cache_dir",),
         "classify": ("codings",),
     }
+    nested_lists = {"segment": ("extra_dicts",), "agreement": ("codings",)}
     for section, keys in nested.items():
         if isinstance(out.get(section), dict):
             sec = dict(out[section])
             for key in keys:
                 if key in sec:
                     sec[key] = fix(sec[key])
+            for key in nested_lists.get(section, ()):
+                if isinstance(sec.get(key), list):
+                    sec[key] = [fix(v) for v in sec[key]]
+            out[section] = sec
+    for section, keys in nested_lists.items():
+        if isinstance(out.get(section), dict) and section not in nested:
+            sec = dict(out[section])
+            for key in keys:
+                if isinstance(sec.get(key), list):
+                    sec[key] = [fix(v) for v in sec[key]]
             out[section] = sec
     if isinstance(out.get("embed"), dict):
         model = out["embed"].get("model")

@@ -21,14 +21,31 @@ def _report(result) -> None:
 @app.command()
 def run(
     config: Path = typer.Argument(..., help="YAML run config, e.g. configs/demo.yaml"),
+    refit: bool = typer.Option(
+        False, "--refit", help="Fit the coder again and re-classify every document."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Run the pipeline on a corpus as configured: ingest -> clean -> segment -> ..."""
-    from pipeline.config import load_config
-    from pipeline.engines.local import run_foundation
+    """The main job: ingest -> clean -> segment -> embed -> classify -> cluster -> report.
 
-    result = run_foundation(load_config(config), progress=not quiet)
-    _report(result)
+    Incremental and resumable: unchanged documents are not processed again, and a
+    killed run picks up where it stopped.
+    """
+    from pipeline.config import load_config
+    from pipeline.engines.run import run_job
+
+    cfg = load_config(config)
+    result = run_job(cfg, progress=not quiet, refit=refit, echo=typer.echo)
+    counts = result.counts
+    typer.echo(
+        f"{counts.get('documents', 0)} documents, {counts.get('passages', 0)} passages, "
+        f"{counts.get('suggestions', 0)} suggestions in the store"
+    )
+    done = ", ".join(f"{k} {len(v)}" for k, v in result.processed.items())
+    typer.echo(f"processed this run (documents): {done}")
+    for name, rel in sorted(result.outputs.items()):
+        typer.echo(f"{name}: {result.output / rel}")
+    typer.echo(f"run.json: {result.run_json}")
 
 
 @app.command()

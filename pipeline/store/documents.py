@@ -145,21 +145,19 @@ class DocumentRepo:
         with self._engine.connect() as conn:
             return list(conn.scalars(sa.select(t.corpora.c.id).order_by(t.corpora.c.id)))
 
+    def documents(self, corpus: str | None = None) -> list[Document]:
+        """Every document (of ``corpus``), ordered by id."""
+        query = sa.select(t.documents).order_by(t.documents.c.id)
+        if corpus is not None:
+            query = query.where(t.documents.c.corpus_id == corpus)
+        with self._engine.connect() as conn:
+            return [_row_document(r) for r in conn.execute(query)]
+
     def get_document(self, doc_id: str) -> Document | None:
         with self._engine.connect() as conn:
             row = conn.execute(sa.select(t.documents).where(t.documents.c.id == doc_id)).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return Document(
-            id=m["id"],
-            kind=m["kind"],
-            lang=m["lang"],
-            text=m["text"],
-            meta=dict(m["meta"]),
-            source=m["source"],
-            sha256=m["sha256"],
-        )
+        return None if row is None else _row_document(row)
+
 
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
@@ -178,3 +176,16 @@ class DocumentRepo:
             else:
                 rows = list(conn.execute(base))
         return [row_passage(r) for r in rows]
+
+
+def _row_document(row: sa.Row) -> Document:
+    m = row._mapping
+    return Document(
+        id=m["id"],
+        kind=m["kind"],
+        lang=m["lang"],
+        text=m["text"],
+        meta=dict(m["meta"]),
+        source=m["source"],
+        sha256=m["sha256"],
+    )

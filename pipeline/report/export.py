@@ -1,0 +1,279 @@
+"""Every output of a run, regenerated from the store (``groundcode run`` and ``export``).
+
+Reads documents, passages and suggestions of one corpus from the store; writes
+the tables (Parquet + CSV), candidate categories, the saturation test, the
+agreement audit (when human codings are configured), ``report.html``,
+``coding.xlsx``, ``project.qdpx`` and ``codebook.qdc``. Everything written here
+is a pure function of the store, the config and the seed, so two runs over the
+same input give identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.classify.suggestion import NO_CODE, Suggestion
+from pipeline.corpus.document import Document
+from pipeline.io import atomic_write_text
+from pipeline.report.html import ExtraSection
+from pipeline.segment.passage import Passage
+
+OUTPUTS = ("tables", "candidates", "saturation", "agreement", "report", "xlsx", "qdpx", "qdc")
+PASSAGE_COLUMNS = ["id", "doc_id", "start", "end", "text", "lang", "paragraph", "speaker",
+                   "speaker_role", "codable"]
+SUGGESTION_COLUMNS = ["passage_id", "code_id", "score", "rank", "level", "method", "model",
+                      "accepted"]
+
+
+@dataclass
+class StoreView:
+    """One corpus as read back from the store."""
+
+    documents: list[Document]
+    passages: list[Passage]
+    suggestions: list[Suggestion]
+    coder_model: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def codable(self) -> list[Passage]:
+        return [p for p in self.passages if p.codable]
+
+
+def read_view(store, corpus_id: str, codebook_hash: str) -> StoreView:
+    docs = store.documents.documents(corpus_id)
+    passages = [p for d in docs for p in store.documents.passages(doc_id=d.id)]
+    by_passage = store.suggestions.suggestions_for([p.id for p in passages], codebook_hash)
+    suggestions = [s for p in passages for s in by_passage.get(p.id, [])]
+    return StoreView(docs, passages, suggestions)
+
+
+def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
+    rows = [{"id": d.id, "kind": d.kind, "lang": d.lang, "sha256": d.sha256, "source": d.source,
+             "chars": len(d.text), "meta": d.meta} for d in docs]
+    return pd.DataFrame(rows, columns=["id", "kind", "lang", "sha256", "source", "chars", "meta"])
+
+
+def passages_frame(passages: Iterable[Passage]) -> pd.DataFrame:
+    rows = [{c: getattr(p, c) for c in PASSAGE_COLUMNS} for p in passages]
+    return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
+
+
+def suggestions_frame(suggestions: Iterable[Suggestion]) -> pd.DataFrame:
+    rows = [{c: getattr(s, c) for c in SUGGESTION_COLUMNS} for s in suggestions]
+    frame = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+    return frame.astype({"score": float, "rank": int, "accepted": bool})
+
+
+def _write_tables(view: StoreView, out: Path) -> dict[str, str]:
+    from pipeline.tables import write_frame
+
+    lines = [json.dumps({"id": d.id, "kind": d.kind, "lang": d.lang, "sha256": d.sha256,
+                         "source": d.source, "chars": len(d.text), "meta": d.meta},
+                        ensure_ascii=False, sort_keys=True, default=str) for d in view.documents]
+    atomic_write_text(out / "documents.jsonl", "\n".join(lines) + ("\n" if lines else ""))
+    write_frame(passages_frame(view.passages), out / "passages")
+    write_frame(suggestions_frame(view.suggestions), out / "suggestions")
+    return {"documents": "documents.jsonl", "passages": "passages.parquet",
+            "suggestions": "suggestions.parquet"}
+
+
+def _clusters(view: StoreView, config, book, job, backend, out: Path):
+    from pipeline.classify.suggestion import NO_CODE as NONE
+    from pipeline.cluster.adopt import write_candidates
+    from pipeline.cluster.candidates import find_candidates
+    from pipeline.engines.backend import job_coder, job_embedder
+    from pipeline.segment.tokens import tokenize
+
+    passages = view.codable
+    if len(passages) < max(config.cluster.min_cluster_size, 2):
+        return None
+    vectors = backend.embed(job, passages)
+    coder = job_coder(job, job_embedder(job))
+    zero = getattr(coder, "zero_shot_", coder)
+    prototypes, code_ids = zero.prototypes_, zero.code_ids_
+    initial = [s for s in view.suggestions if s.level == "initial"]
+    coded = {s.passage_id for s in initial if s.accepted and s.code_id != NONE}
+    best = (vectors @ prototypes.T).max(axis=1)
+    reference = [b for p, b in zip(passages, best, strict=True) if p.id in coded]
+    result = find_candidates(
+        passages, vectors, prototypes, code_ids, config.cluster, config.seed,
+        suggestions=initial, reference_similarities=reference, tokenizer=tokenize,
+    )
+    write_candidates(result, book, out / "candidates.yaml")
+    return result
+
+
+def _saturation(view: StoreView, clusters, config, out: Path):
+    from pipeline.saturation import (
+        assess_reserved,
+        bootstrap_saturation,
+        codes_per_case,
+        ordered_cases,
+        render_saturation_section,
+        saturation_measures,
+        write_saturation,
+    )
+
+    cases = [d for d in view.documents if d.kind == "case"] or view.documents
+    order, reserved = ordered_cases(cases)
+    s = config.saturation
+    if len(order) < s.base_size + s.run_length:
+        return None
+    initial = [x for x in view.suggestions if x.level == "initial"]
+    per_case = codes_per_case(view.passages, initial, order)
+    measures = saturation_measures(per_case, s.base_size, s.run_length, s.threshold)
+    boot = bootstrap_saturation(per_case, s.base_size, s.run_length, s.threshold, s.orders,
+                                config.seed)
+    verdict = None
+    if reserved and clusters is not None:
+        verdict = assess_reserved(view.passages, initial, clusters, reserved)
+    write_saturation(out, measures, boot, verdict)
+    return render_saturation_section(measures, boot, verdict)
+
+
+def audit_units(view: StoreView, paths: Sequence[Path]):
+    """Units for the run's agreement audit, and the machine's codes on them.
+
+    Human coders usually code spans (a clause or a sentence) while the machine
+    codes passages. When the human files hold spans, the units are those spans and
+    the machine's codes on a span are the accepted codes of the passage(s) it
+    lies in; when they name passage ids, the units are the passages themselves.
+    """
+    from pipeline.agreement.readers import read_raw
+    from pipeline.agreement.units import UnitRef, units_from_passages
+
+    raw = [row for path in paths for row in read_raw(path)]
+    if not any(r.doc_id is not None for r in raw):
+        return units_from_passages(view.codable), None
+    texts = {d.id: d.text for d in view.documents}
+    spans = sorted({(r.doc_id, r.start, r.end) for r in raw if r.doc_id is not None})
+    units = tuple(UnitRef(f"{d}:{s}-{e}", d, s, e, texts.get(d, "")[s:e]) for d, s, e in spans)
+    by_doc: dict[str, list[Passage]] = {}
+    for p in view.codable:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    accepted: dict[str, list[Suggestion]] = {}
+    for sug in view.suggestions:
+        if sug.level == "initial":
+            accepted.setdefault(sug.passage_id, []).append(sug)
+    rows = []
+    for unit in units:
+        for p in by_doc.get(unit.doc_id, []):
+            if p.start < unit.end and unit.start < p.end:
+                rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
+                          "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
+                          "accepted": s.accepted, "from_passage": p.id}
+                         for s in accepted.get(p.id, [])]
+    columns = [*SUGGESTION_COLUMNS, "from_passage"]
+    return units, pd.DataFrame(rows, columns=columns)
+
+
+def _agreement(view: StoreView, config, book, out: Path):
+    from pipeline.agreement.audit import MachineInput, run_audit
+    from pipeline.agreement.render import render_agreement_section, write_outputs
+    from pipeline.tables import write_frame
+
+    a = config.agreement
+    if not a.codings:
+        return None
+    units, machine = audit_units(view, a.codings)
+    machine_path = out / "suggestions.parquet"
+    if machine is not None:
+        machine_path = write_frame(machine, out / "agreement" / "machine_on_spans")["parquet"]
+    report = run_audit(
+        [str(p) for p in a.codings],
+        units=units,
+        codebook=book,
+        level=a.level,
+        machine=MachineInput(machine_path, a.threshold, "initial"),
+        n_boot=a.bootstrap,
+        seed=config.seed,
+        min_cover=a.min_cover,
+    )
+    write_outputs(report, out / "agreement")
+    return render_agreement_section(report)
+
+
+def _qdpx(view: StoreView, book, out: Path, name: str) -> None:
+    from pipeline.report.refi import SourceText, SpanCoding, write_qdpx
+
+    spans = {p.id: p for p in view.passages}
+    model = sorted({s.model for s in view.suggestions}) or ["groundcode"]
+    coder = "groundcode:" + "+".join(model)
+    codings = [
+        SpanCoding(spans[s.passage_id].doc_id, spans[s.passage_id].start, spans[s.passage_id].end,
+                   s.code_id, coder)
+        for s in view.suggestions
+        if s.level == "initial" and s.accepted and s.code_id != NO_CODE
+    ]
+    sources = [SourceText(d.id, d.id, d.text) for d in view.documents]
+    write_qdpx(out / "project.qdpx", name, book, sources, codings)
+
+
+def export_outputs(
+    store,
+    config,
+    book,
+    *,
+    corpus_id: str,
+    job,
+    backend,
+    info=None,
+    progress: bool = False,
+    only: Sequence[str] = OUTPUTS,
+) -> dict[str, str]:
+    """Write the chosen outputs into ``config.output``; returns {name: relative path}."""
+    from pipeline.codebook.refi import export_qdc
+    from pipeline.report.html import render_report, write_report
+    from pipeline.report.tables import build_tables
+    from pipeline.report.xlsx import write_coding_xlsx
+
+    out = Path(config.output)
+    view = read_view(store, corpus_id, book.hash)
+    written: dict[str, str] = {}
+    sections: list[ExtraSection] = []
+    if "tables" in only or "agreement" in only:
+        written |= _write_tables(view, out)
+    clusters = None
+    if config.cluster.enabled and ({"candidates", "saturation", "report"} & set(only)):
+        clusters = _clusters(view, config, book, job, backend, out)
+        if clusters is not None:
+            from pipeline.cluster.report import render_candidates_section
+
+            written["candidates"] = "candidates.yaml"
+            sections.append(ExtraSection("candidates", "候选新范畴 Candidate categories",
+                                         render_candidates_section(clusters)))
+    if {"saturation", "report"} & set(only):
+        html = _saturation(view, clusters, config, out)
+        if html is not None:
+            written["saturation"] = "saturation.json"
+            sections.append(ExtraSection("saturation", "饱和度检验 Saturation", html))
+    if {"agreement", "report"} & set(only):
+        html = _agreement(view, config, book, out)
+        if html is not None:
+            written["agreement"] = "agreement/"
+            sections.append(ExtraSection("agreement", "编码一致性 Agreement", html))
+    tables = build_tables(documents_frame(view.documents), passages_frame(view.codable),
+                          suggestions_frame(view.suggestions), book)
+    if "report" in only:
+        run_info = {"embedder_id": info.embedder_id if info else "", "seed": config.seed,
+                    "config": info.config if info else config.model_dump(mode="json")}
+        html = render_report(tables, book, title=f"groundcode: {corpus_id}", run_info=run_info,
+                             sections=sections)
+        write_report(out / "report.html", html)
+        written["report"] = "report.html"
+    if "xlsx" in only:
+        write_coding_xlsx(out / "coding.xlsx", tables, book)
+        written["xlsx"] = "coding.xlsx"
+    if "qdpx" in only:
+        _qdpx(view, book, out, corpus_id)
+        written["qdpx"] = "project.qdpx"
+    if "qdc" in only:
+        export_qdc(book, out / "codebook.qdc")
+        written["qdc"] = "codebook.qdc"
+    return written

@@ -1,0 +1,102 @@
+"""Derived tables for the reports, computed from plain DataFrames.
+
+Inputs are the frames a run writes (documents, passages, suggestions) and the
+codebook; every function here is pure and deterministic (sorted outputs), so
+the report data of two identical runs compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.classify.suggestion import NO_CODE
+
+DOC_ATTRIBUTES = ("enterprise_type", "arena", "edition", "year", "kind", "group")
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    documents: pd.DataFrame  # one row per document with attributes
+    passages: pd.DataFrame  # one row per passage with document attributes
+    codings: pd.DataFrame  # accepted machine codings: passage_id, doc_id, code_id, main_id, score
+    matrix: pd.DataFrame  # passage x code 0/1 (index passage_id)
+    scores: pd.DataFrame  # passage x code best score (index passage_id)
+
+
+def document_frame(documents: pd.DataFrame) -> pd.DataFrame:
+    """Flatten ``meta`` (a dict column) into attribute columns."""
+    frame = documents.copy()
+    if "meta" in frame.columns:
+        meta = pd.json_normalize(frame["meta"].map(lambda m: m or {}).tolist())
+        meta.index = frame.index
+        extra = [c for c in meta.columns if c not in frame.columns]
+        frame = pd.concat([frame.drop(columns=["meta"]), meta[extra]], axis=1)
+    return frame.sort_values("id").reset_index(drop=True)
+
+
+def accepted_codings(suggestions: pd.DataFrame, passages: pd.DataFrame, codebook) -> pd.DataFrame:
+    """Accepted initial-level machine codings joined to their documents and main category."""
+    sug = suggestions[(suggestions["level"] == "initial") & (suggestions["code_id"] != NO_CODE)]
+    if "accepted" in sug.columns:
+        sug = sug[sug["accepted"].astype(bool)]
+    sug = sug.merge(passages[["id", "doc_id"]], left_on="passage_id", right_on="id", how="inner")
+    sug = sug.drop(columns=["id"])
+    sug["main_id"] = sug["code_id"].map(lambda c: _main_of(codebook, c))
+    cols = ["passage_id", "doc_id", "code_id", "main_id", "score", "rank"]
+    return sug[cols].sort_values(["passage_id", "rank"]).reset_index(drop=True)
+
+
+def _main_of(codebook, code_id: str) -> str:
+    main = codebook.ancestor_at(code_id, "main")
+    return main.id if main is not None else code_id
+
+
+def build_tables(documents, passages, suggestions, codebook) -> ReportTables:
+    docs = document_frame(documents)
+    attrs = [c for c in DOC_ATTRIBUTES if c in docs.columns and c != "kind"]
+    pas = passages.merge(
+        docs[["id", "kind", *attrs]].rename(columns={"id": "doc_id"}), on="doc_id", how="left"
+    )
+    pas = pas.sort_values(["doc_id", "start"]).reset_index(drop=True)
+    codings = accepted_codings(suggestions, pas, codebook)
+    leaf_ids = [c.id for c in codebook.leaves()]
+    matrix = pd.crosstab(codings["passage_id"], codings["code_id"]).clip(upper=1)
+    matrix = matrix.reindex(index=pas["id"], columns=leaf_ids, fill_value=0).fillna(0).astype(int)
+    initial = suggestions[suggestions["level"] == "initial"]
+    scores = initial.pivot_table(index="passage_id", columns="code_id", values="score", aggfunc="max")
+    scores = scores.reindex(index=pas["id"], columns=leaf_ids)
+    return ReportTables(docs, pas, codings, matrix, scores)
+
+
+def frequency_by(tables: ReportTables, attribute: str, level: str = "main") -> pd.DataFrame:
+    """Number of coded passages per code (rows) and document attribute value (columns)."""
+    code_col = "main_id" if level == "main" else "code_id"
+    if attribute == "doc_id":
+        joined = tables.codings.assign(value=tables.codings["doc_id"])
+    else:
+        if attribute not in tables.documents.columns:
+            return pd.DataFrame()
+        values = tables.documents.set_index("id")[attribute].astype(str)
+        joined = tables.codings.assign(value=tables.codings["doc_id"].map(values))
+    joined = joined.drop_duplicates(["passage_id", code_col, "value"])
+    table = pd.crosstab(joined[code_col], joined["value"])
+    return table.sort_index().sort_index(axis=1)
+
+
+def cooccurrence(tables: ReportTables, level: str = "main") -> pd.DataFrame:
+    """Passages coded with both codes (diagonal: passages coded with the code)."""
+    code_col = "main_id" if level == "main" else "code_id"
+    onehot = pd.crosstab(tables.codings["passage_id"], tables.codings[code_col]).clip(upper=1)
+    co = onehot.T @ onehot
+    return co.sort_index().sort_index(axis=1)
+
+
+def top_passages(tables: ReportTables, code_id: str, n: int = 3) -> pd.DataFrame:
+    """The ``n`` highest-scoring passages coded with ``code_id``, with their location."""
+    rows = tables.codings[tables.codings["code_id"] == code_id]
+    rows = rows.sort_values(["score", "passage_id"], ascending=[False, True]).head(n)
+    located = tables.passages[["id", "start", "end", "text"]]
+    merged = rows.merge(located, left_on="passage_id", right_on="id", how="left")
+    return merged.drop(columns=["id"]).reset_index(drop=True)
