@@ -11,7 +11,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_dir() -> Path:
-    return Path(os.environ.get("GROUNDCODE_SHARED", REPO.parent / "shared"))
+    if "GROUNDCODE_SHARED" in os.environ:
+        return Path(os.environ["GROUNDCODE_SHARED"])
+    beside = REPO.parent / "shared"
+    # a CI clone may sit elsewhere; the workplace keeps the shared folder at /work/shared
+    return beside if beside.is_dir() or not Path("/work/shared").is_dir() else Path("/work/shared")
 
 
 def data_dir() -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import difflib
 import importlib.util
-import os
 import re
 import unicodedata
 import zipfile
@@ -271,7 +270,9 @@ def test_pdf_copy_has_headers_page_numbers_and_broken_lines():
 
 
 def test_human_codings_reach_every_main_category():
-    tsv = Path(os.environ.get("GROUNDCODE_SHARED", REPO.parent / "shared")) / "codebook"
+    from tests.conftest import shared_dir
+
+    tsv = shared_dir() / "codebook"
     tsv = tsv / "soe_assistance_codebook.tsv"
     if not tsv.is_file():
         pytest.skip(f"codebook TSV not found at {tsv}")

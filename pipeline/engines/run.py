@@ -241,6 +241,34 @@ def _segment(store, config, corpus_id, docs, removals, progress) -> list[str]:
     return [d.id for d in pending]
 
 
+def coder_key(config: RunConfig, book, codings) -> str:
+    """What the fitted coder depends on (not the corpus: a coder is frozen once fitted)."""
+    key_data = {
+        "codebook": book.hash,
+        "embed": config.embed.model_dump(mode="json", exclude={"cache_dir", "batch_size"}),
+        "classify": config.classify.model_dump(mode="json", exclude={"codings"}),
+        "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
+        "seed": config.seed,
+    }
+    return sha256_text(json.dumps(key_data, sort_keys=True))[:16]
+
+
+def saved_coder(paths: JobPaths, key: str) -> Path | None:
+    """The coder saved for ``key`` by an earlier run, if it is complete."""
+    pointer = paths.models_dir / "current.json"
+    known = json.loads(pointer.read_text("utf-8")) if pointer.is_file() else {}
+    if key in known and (paths.models_dir / known[key] / "model_card.json").is_file():
+        return paths.models_dir / known[key]
+    return None
+
+
+def current_coder(config: RunConfig, book) -> Path | None:
+    from pipeline.classify.codings import read_codings
+
+    codings = read_codings(config.classify.codings) if config.classify.codings else None
+    return saved_coder(job_paths(config), coder_key(config, book, codings))
+
+
 def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool) -> Path:
     """The saved coder for this config: reused when its key matches, else fitted and saved."""
     from pipeline.classify.codings import read_codings
@@ -249,22 +277,16 @@ def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool) -
     from pipeline.engines.backend import job_embedder
 
     codings = read_codings(config.classify.codings) if config.classify.codings else None
-    key_data = {
-        "codebook": book.hash,
-        "embed": config.embed.model_dump(mode="json", exclude={"cache_dir", "batch_size"}),
-        "classify": config.classify.model_dump(mode="json", exclude={"codings"}),
-        "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
-        "seed": config.seed,
-    }
-    key = sha256_text(json.dumps(key_data, sort_keys=True))[:16]
-    pointer = paths.models_dir / "current.json"
-    known = json.loads(pointer.read_text("utf-8")) if pointer.is_file() else {}
-    if not refit and key in known and (paths.models_dir / known[key] / "model_card.json").is_file():
-        return paths.models_dir / known[key]
+    key = coder_key(config, book, codings)
+    found = None if refit else saved_coder(paths, key)
+    if found is not None:
+        return found
     embedder = job_embedder(job)
     vectors = backend.embed(job, passages) if passages else np.zeros((0, 1), np.float32)
     coder = build_coder(config.classify, embedder, book, passages, vectors, codings, config.seed)
     folder = save_coder(coder, paths.models_dir)
+    pointer = paths.models_dir / "current.json"
+    known = json.loads(pointer.read_text("utf-8")) if pointer.is_file() else {}
     known = {k: v for k, v in known.items() if (paths.models_dir / v).is_dir()}
     known[key] = str(folder.relative_to(paths.models_dir))
     atomic_write_text(pointer, json.dumps(known, indent=2, sort_keys=True) + "\n")

@@ -277,3 +277,48 @@ def export_outputs(
         export_qdc(book, out / "codebook.qdc")
         written["qdc"] = "codebook.qdc"
     return written
+
+
+def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
+    """``groundcode export``: the outputs of the last run of ``config``, from its store."""
+    from pipeline.codebook import load_codebook
+    from pipeline.engines.backend import CodingJob, LocalBackend
+    from pipeline.engines.run import current_coder, job_paths
+    from pipeline.errors import ConfigError, StoreError
+    from pipeline.store import open_store
+
+    unknown = [name for name in only if name not in OUTPUTS]
+    if unknown:
+        raise ConfigError(f"unknown output(s): {', '.join(unknown)}", unit="--only",
+                          hint=f"choose from: {', '.join(OUTPUTS)}.")
+    if config.codebook is None:
+        raise ConfigError("no codebook configured", unit="codebook")
+    paths = job_paths(config)
+    if paths.store_url.startswith("sqlite:///") and not Path(
+        paths.store_url.removeprefix("sqlite:///")
+    ).is_file():
+        raise StoreError("no store for this config yet", file=paths.store_url.removeprefix(
+            "sqlite:///"), hint="run `groundcode run CONFIG` first.")
+    book = load_codebook(config.codebook)
+    coder = current_coder(config, book)
+    if coder is None:
+        raise StoreError("no coder has been fitted for this config and codebook",
+                         file=paths.models_dir, hint="run `groundcode run CONFIG` first.")
+    job = CodingJob(config.embed, paths.cache_dir, Path(config.codebook), coder)
+    with open_store(paths.store_url) as store:
+        corpora = store.documents.corpora()
+        if len(corpora) == 1:
+            corpus_id = corpora[0]
+        else:
+            from pipeline.corpus import load_corpus
+
+            corpus_id = load_corpus(config.corpus).name
+        if corpus_id not in corpora:
+            raise StoreError(f"corpus {corpus_id!r} is not in the store", file=paths.store_url,
+                             hint="run `groundcode run CONFIG` first.")
+        backend = LocalBackend()
+        try:
+            return export_outputs(store, config, book, corpus_id=corpus_id, job=job,
+                                  backend=backend, only=only)
+        finally:
+            backend.close()

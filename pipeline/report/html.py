@@ -88,7 +88,8 @@ def render_report(
         "overview": {"documents": len(tables.documents), "passages": len(tables.passages),
                      "coded": coded, "uncoded": len(tables.passages) - coded},
         "doc_columns": doc_cols,
-        "doc_rows": tables.documents[doc_cols].fillna("").astype(str).values.tolist(),
+        "doc_rows": tables.documents[doc_cols].astype(object)
+        .where(tables.documents[doc_cols].notna(), "").astype(str).values.tolist(),
         "frequency_figures": [Markup(f) for f in _frequency_figures(tables, labels)],
         "arena_figure": Markup(figures.fragment(
             figures.heatmap(arena, "主范畴 × 行动场域 Main category × arena", labels), "arena-heatmap"))

@@ -33,6 +33,10 @@ def document_frame(documents: pd.DataFrame) -> pd.DataFrame:
         meta.index = frame.index
         extra = [c for c in meta.columns if c not in frame.columns]
         frame = pd.concat([frame.drop(columns=["meta"]), meta[extra]], axis=1)
+    for column in frame.columns:  # years etc. stay integers when some rows lack them
+        values = frame[column]
+        if values.dtype.kind == "f" and values.dropna().apply(float.is_integer).all():
+            frame[column] = values.astype("Int64")
     return frame.sort_values("id").reset_index(drop=True)
 
 

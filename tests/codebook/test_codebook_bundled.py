@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _tsv_rows() -> list[dict[str, str]]:
-    shared = Path(os.environ.get("GROUNDCODE_SHARED", REPO.parent / "shared"))
+    from tests.conftest import shared_dir
+
+    shared = shared_dir()
     tsv = shared / "codebook" / "soe_assistance_codebook.tsv"
     if not tsv.is_file():
         pytest.skip(f"codebook TSV not found at {tsv} (set GROUNDCODE_SHARED)")
