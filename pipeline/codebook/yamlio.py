@@ -27,8 +27,9 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[Loc, int], list[tuple[Loc, st
         )
     text = file.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         unit = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

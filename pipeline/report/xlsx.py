@@ -65,15 +65,44 @@ def codebook_sheet(codebook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _write_sheet(workbook, name: str, frame: pd.DataFrame) -> None:
+    """Rows straight into XlsxWriter (no per-cell pandas formatting); blanks for missing."""
+    import math
+
+    sheet = workbook.add_worksheet(name)
+    header = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, [str(c) for c in frame.columns], header)
+    sheet.freeze_panes(1, 1)
+    rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
+                if not (isinstance(value, float) and math.isinf(value)):
+                    sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+
+
 def write_coding_xlsx(path: str | Path, tables: ReportTables, codebook) -> Path:
+    """Write the workbook with XlsxWriter (streaming rows) and a fixed creation date,
+    so the same run gives the same file."""
+    from datetime import datetime
+
+    import xlsxwriter
+
     sheets = {
         "passages": passage_sheet(tables, codebook),
         "documents": document_sheet(tables),
         "codebook": codebook_sheet(codebook),
     }
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-                writer.sheets[name].freeze_panes = "B2"
+        workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+        workbook.set_properties({"title": "groundcode coding", "created": datetime(2000, 1, 1)})
+        for name, frame in sheets.items():
+            _write_sheet(workbook, name, frame)
+        workbook.close()
     return Path(path)

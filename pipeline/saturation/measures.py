@@ -90,8 +90,10 @@ def saturation_measures(
     cases = [set(codes) for codes in codes_per_case.values()]
     base_codes = len(set().union(*cases[:base_size]))
     runs = []
+    before: set[str] = set().union(*cases[:base_size])  # grows with each start (no re-union)
     for start in range(base_size, len(cases) - run_length + 1):
-        before = set().union(*cases[:start])
+        if start > base_size:
+            before |= cases[start - 1]
         new = set().union(*cases[start : start + run_length]) - before
         ratio = len(new) / base_codes if base_codes else float(len(new) > 0)
         runs.append(Run(start + 1, start + run_length, len(new), ratio))
