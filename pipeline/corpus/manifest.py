@@ -189,7 +189,10 @@ def _summary(problems: list[str]) -> str:
     return head + "".join(f"\n  - {p}" for p in problems)
 
 
-class _Loader(yaml.SafeLoader):
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _Loader(_SAFE):
     """Safe YAML loader that leaves dates as text, so pydantic reports bad ones."""
 
 
@@ -199,7 +202,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 def _yaml_entries(path: Path, text: str) -> tuple[str | None, list[tuple[str, Any]]]:
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_SAFE)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         unit = f"line {mark.line + 1}" if mark is not None else None

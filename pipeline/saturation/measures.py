@@ -121,18 +121,40 @@ def bootstrap_saturation(
     _check(codes_per_case, base_size, run_length, threshold)
     rng = np.random.default_rng(seed)
     items = list(codes_per_case.items())
+    universe = sorted({str(c) for _, codes in items for c in codes})
+    bit = {code: 1 << i for i, code in enumerate(universe)}
+    masks = [sum(bit[str(c)] for c in set(codes)) for _, codes in items]
     counts: list[int | None] = []
     for _ in range(orders):
         order = rng.permutation(len(items))
-        shuffled = {items[i][0]: items[i][1] for i in order}
-        counts.append(
-            saturation_measures(shuffled, base_size, run_length, threshold).saturation_case
-        )
+        counts.append(_saturation_case([masks[i] for i in order], base_size, run_length, threshold))
     reached = np.array([c for c in counts if c is not None], dtype=float)
     stats = [float(np.percentile(reached, q)) if reached.size else None for q in (50, 5, 95)]
     return BootstrapSummary(
         orders, seed, reached.size / orders if orders else 0.0, tuple(counts), *stats
     )
+
+
+def _saturation_case(
+    masks: Sequence[int], base_size: int, run_length: int, threshold: float
+) -> int | None:
+    """``saturation_measures(...).saturation_case`` on cases given as code bitmasks
+    (same arithmetic, without building the per-step records; used by the bootstrap)."""
+    before = 0
+    for mask in masks[:base_size]:
+        before |= mask
+    base_codes = before.bit_count()
+    for start in range(base_size, len(masks) - run_length + 1):
+        if start > base_size:
+            before |= masks[start - 1]
+        window = 0
+        for mask in masks[start : start + run_length]:
+            window |= mask
+        new = (window & ~before).bit_count()
+        ratio = new / base_codes if base_codes else float(new > 0)
+        if ratio <= threshold + 1e-12:
+            return start + run_length
+    return None
 
 
 def _check(codes_per_case, base_size: int, run_length: int, threshold: float) -> None:
