@@ -47,8 +47,10 @@ class StoreView:
 
 def read_view(store, corpus_id: str, codebook_hash: str) -> StoreView:
     docs = store.documents.documents(corpus_id)
-    passages = [p for d in docs for p in store.documents.passages(doc_id=d.id)]
-    by_passage = store.suggestions.suggestions_for([p.id for p in passages], codebook_hash)
+    passages = store.documents.corpus_passages(corpus_id)
+    by_passage: dict[str, list[Suggestion]] = {}
+    for s in store.suggestions.corpus_suggestions(corpus_id, codebook_hash):
+        by_passage.setdefault(s.passage_id, []).append(s)
     suggestions = [s for p in passages for s in by_passage.get(p.id, [])]
     return StoreView(docs, passages, suggestions)
 

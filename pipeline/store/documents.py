@@ -159,6 +159,18 @@ class DocumentRepo:
         return None if row is None else _row_document(row)
 
 
+    def corpus_passages(self, corpus: str) -> list[Passage]:
+        """Every passage of ``corpus`` in one query, ordered by document and offset."""
+        p, d = t.passages, t.documents
+        query = (
+            sa.select(p)
+            .join(d, d.c.id == p.c.doc_id)
+            .where(d.c.corpus_id == corpus)
+            .order_by(p.c.doc_id, p.c.start, p.c.end)
+        )
+        with self._engine.connect() as conn:
+            return [row_passage(r) for r in conn.execute(query)]
+
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
     ) -> list[Passage]:

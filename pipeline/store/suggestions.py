@@ -94,6 +94,20 @@ class SuggestionRepo:
                     out.setdefault(row.passage_id, []).append(_suggestion(row))
         return out
 
+    def corpus_suggestions(self, corpus: str, codebook_hash: str) -> list[Suggestion]:
+        """Suggestions for the passages of ``corpus`` under ``codebook_hash``, in one query,
+        ordered by passage, level, rank."""
+        p, d = t.passages, t.documents
+        query = (
+            sa.select(S)
+            .join(p, p.c.id == S.c.passage_id)
+            .join(d, d.c.id == p.c.doc_id)
+            .where(d.c.corpus_id == corpus, S.c.codebook_hash == codebook_hash)
+            .order_by(S.c.passage_id, S.c.level, S.c.rank, S.c.code_id)
+        )
+        with self._engine.connect() as conn:
+            return [_suggestion(r) for r in conn.execute(query)]
+
     def all_suggestions(
         self, codebook_hash: str | None = None, level: str | None = None
     ) -> list[Suggestion]:
