@@ -14,6 +14,8 @@ from pipeline.io import atomic_write_text
 from pipeline.report import figures
 from pipeline.report.tables import ReportTables, cooccurrence, frequency_by, top_passages
 
+MAX_DOCUMENT_COLUMNS = 60  # the by-document heatmap shows the most-coded documents
+
 
 @dataclass(frozen=True)
 class ExtraSection:
@@ -41,6 +43,10 @@ def _frequency_figures(tables: ReportTables, labels: dict[str, str]) -> list[str
         ("edition", "按蓝皮书版次 By edition"),
     ):
         table = frequency_by(tables, attribute)
+        if attribute == "doc_id" and table.shape[1] > MAX_DOCUMENT_COLUMNS:
+            top = table.sum().sort_values(ascending=False, kind="stable").index
+            table = table[sorted(top[:MAX_DOCUMENT_COLUMNS])]
+            title = f"{title} (前{MAX_DOCUMENT_COLUMNS}篇 top {MAX_DOCUMENT_COLUMNS} documents)"
         if not table.empty:
             fig = figures.heatmap(table, f"主范畴频次 {title}", labels)
             out.append(figures.fragment(fig, f"freq-{attribute}"))
