@@ -248,18 +248,18 @@ def export_outputs(
             from pipeline.cluster.report import render_candidates_section
 
             written["candidates"] = "candidates.yaml"
-            sections.append(ExtraSection("candidates", "候选新范畴 Candidate categories",
+            sections.append(ExtraSection("sec-candidates", "候选新范畴 Candidate categories",
                                          render_candidates_section(clusters)))
     if {"saturation", "report"} & set(only):
         html = _saturation(view, clusters, config, out)
         if html is not None:
             written["saturation"] = "saturation.json"
-            sections.append(ExtraSection("saturation", "饱和度检验 Saturation", html))
+            sections.append(ExtraSection("sec-saturation", "饱和度检验 Saturation", html))
     if {"agreement", "report"} & set(only):
         html = _agreement(view, config, book, out)
         if html is not None:
             written["agreement"] = "agreement/"
-            sections.append(ExtraSection("agreement", "编码一致性 Agreement", html))
+            sections.append(ExtraSection("sec-agreement", "编码一致性 Agreement", html))
     tables = build_tables(documents_frame(view.documents), passages_frame(view.codable),
                           suggestions_frame(view.suggestions), book)
     if "report" in only:

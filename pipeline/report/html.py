@@ -26,6 +26,11 @@ class ExtraSection:
     html: str
 
 
+def _demote(fragment: str) -> str:
+    """A contributed section's own ``h2`` headings sit under the report's bilingual one."""
+    return fragment.replace("<h2", "<h3").replace("</h2>", "</h3>")
+
+
 def code_labels(codebook) -> dict[str, str]:
     return {c.id: f"{c.id} {c.name.zh} {c.name.en}" for c in codebook.codes}
 
@@ -104,7 +109,8 @@ def render_report(
             figures.heatmap(co, "编码共现 Co-occurrence of main categories", labels), "cooccurrence"))
         if not co.empty else "",
         "top_blocks": _top_blocks(tables, codebook, labels, top_n),
-        "sections": [{"anchor": s.anchor, "title": s.title, "html": Markup(s.html)} for s in sections],
+        "sections": [{"anchor": s.anchor, "title": s.title, "html": Markup(_demote(s.html))}
+                     for s in sections],
         "config_json": json.dumps(run_info.get("config", {}), ensure_ascii=False, indent=2),
     }
     return env.get_template("report.html.j2").render(**context)
