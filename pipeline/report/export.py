@@ -230,20 +230,28 @@ def export_outputs(
     only: Sequence[str] = OUTPUTS,
 ) -> dict[str, str]:
     """Write the chosen outputs into ``config.output``; returns {name: relative path}."""
+    from contextlib import nullcontext
+
     from pipeline.codebook.refi import export_qdc
     from pipeline.report.html import render_report, write_report
     from pipeline.report.tables import build_tables
     from pipeline.report.xlsx import write_coding_xlsx
 
+    def timed(name: str):
+        return info.timed(f"outputs.{name}") if info is not None else nullcontext()
+
     out = Path(config.output)
-    view = read_view(store, corpus_id, book.hash)
+    with timed("read"):
+        view = read_view(store, corpus_id, book.hash)
     written: dict[str, str] = {}
     sections: list[ExtraSection] = []
     if "tables" in only or "agreement" in only:
-        written |= _write_tables(view, out)
+        with timed("tables"):
+            written |= _write_tables(view, out)
     clusters = None
     if config.cluster.enabled and ({"candidates", "saturation", "report"} & set(only)):
-        clusters = _clusters(view, config, book, job, backend, out)
+        with timed("candidates"):
+            clusters = _clusters(view, config, book, job, backend, out)
         if clusters is not None:
             from pipeline.cluster.report import render_candidates_section
 
@@ -251,12 +259,14 @@ def export_outputs(
             sections.append(ExtraSection("sec-candidates", "候选新范畴 Candidate categories",
                                          render_candidates_section(clusters)))
     if {"saturation", "report"} & set(only):
-        html = _saturation(view, clusters, config, out)
+        with timed("saturation"):
+            html = _saturation(view, clusters, config, out)
         if html is not None:
             written["saturation"] = "saturation.json"
             sections.append(ExtraSection("sec-saturation", "饱和度检验 Saturation", html))
     if {"agreement", "report"} & set(only):
-        html = _agreement(view, config, book, out)
+        with timed("agreement"):
+            html = _agreement(view, config, book, out)
         if html is not None:
             written["agreement"] = "agreement/"
             sections.append(ExtraSection("sec-agreement", "编码一致性 Agreement", html))
@@ -265,15 +275,18 @@ def export_outputs(
     if "report" in only:
         run_info = {"embedder_id": info.embedder_id if info else "", "seed": config.seed,
                     "config": info.config if info else config.model_dump(mode="json")}
-        html = render_report(tables, book, title=f"groundcode: {corpus_id}", run_info=run_info,
-                             sections=sections)
-        write_report(out / "report.html", html)
+        with timed("report"):
+            html = render_report(tables, book, title=f"groundcode: {corpus_id}",
+                                 run_info=run_info, sections=sections)
+            write_report(out / "report.html", html)
         written["report"] = "report.html"
     if "xlsx" in only:
-        write_coding_xlsx(out / "coding.xlsx", tables, book)
+        with timed("xlsx"):
+            write_coding_xlsx(out / "coding.xlsx", tables, book)
         written["xlsx"] = "coding.xlsx"
     if "qdpx" in only:
-        _qdpx(view, book, out, corpus_id)
+        with timed("qdpx"):
+            _qdpx(view, book, out, corpus_id)
         written["qdpx"] = "project.qdpx"
     if "qdc" in only:
         export_qdc(book, out / "codebook.qdc")
