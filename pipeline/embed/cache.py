@@ -62,6 +62,25 @@ class CachedEmbedder:
             out[i] = found[key]
         return out
 
+    def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors of ``texts`` by text hash (misses are simply absent)."""
+        keys = [sha256_text(t) for t in texts]
+        with self._connect() as conn:
+            return self._lookup(conn, keys)
+
+    def store(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Put vectors computed elsewhere (e.g. by Ray actors) into the cache."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(texts) != len(vectors) or (len(vectors) and vectors.shape[1] != self.dim):
+            raise ModelError(
+                f"{len(texts)} texts but vectors of shape {vectors.shape}",
+                file=self.path,
+                hint=f"vectors must come from {self.id} (dimension {self.dim}).",
+            )
+        rows = [(self.id, sha256_text(t), v.tobytes()) for t, v in zip(texts, vectors, strict=True)]
+        with self._connect() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
     def _connect(self) -> sqlite3.Connection:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         try:

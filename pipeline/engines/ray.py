@@ -1,0 +1,240 @@
+"""The Ray engine: embed and classify as Ray Data ``map_batches`` over stateful actors.
+
+The driver (``pipeline.engines.run``) still decides what is pending and writes
+every row to the store; this backend only computes, so the incremental and
+resumable guarantees are the local engine's. For each call:
+
+* the passages to process are written to Parquet in a work folder (id, text or
+  vector) and read back as a Ray dataset;
+* an actor pool (``ray.actors`` actors, ``ray.num_cpus_per_actor`` CPUs each)
+  maps batches of ``ray.batch_size`` rows; each actor builds the embedder and,
+  for classification, loads the saved coder once;
+* batches carry their passage ids (embedding: text hashes), so results are
+  joined back exactly, whatever order the actors finish in;
+* embedding looks up the driver's cache first and sends only the misses; the
+  vectors that come back are written to the cache by the driver.
+
+A failed actor is restarted and its task retried by Ray (``max_restarts``,
+``max_task_retries``); because every batch is a pure function of its rows, a
+retried batch gives the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.engines.backend import CodedPassages, CodingJob, code_vectors, job_coder, job_embedder
+from pipeline.errors import EngineError
+from pipeline.io import sha256_text
+from pipeline.segment.passage import Passage
+
+ACTOR_RESTARTS = 3
+FAULT_ENV = "GROUNDCODE_RAY_FAULT"
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise EngineError(
+            f"engine: ray needs Ray, which is not installed ({exc.name})",
+            unit="engine",
+            hint="pip install 'groundcode[ray]' (or set engine: local).",
+        ) from None
+    return ray
+
+
+class _Ref:
+    """What the coder needs of a passage to score a vector: its id."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, passage_id: str) -> None:
+        self.id = passage_id
+
+
+def _fault_once() -> None:
+    """Test hook: with ``GROUNDCODE_RAY_FAULT=<flag file>``, the first actor to get here
+    creates the flag and dies (``os._exit``) mid-batch, as a crashed worker would."""
+    flag = os.environ.get(FAULT_ENV)
+    if not flag:
+        return
+    try:
+        fd = os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os._exit(1)
+
+
+class EmbedActor:
+    """Builds the embedder once; maps {key, text} batches to {key, vector}."""
+
+    def __init__(self, job: CodingJob) -> None:
+        self.embedder = job_embedder(job, cached=False)
+
+    def __call__(self, batch: dict) -> dict:
+        _fault_once()
+        texts = [str(t) for t in batch["text"]]
+        vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        return {"key": batch["key"], "vector": list(vectors)}
+
+
+class ClassifyActor:
+    """Loads the embedder and the saved coder once; maps {id, vector} to suggestion rows."""
+
+    def __init__(self, job: CodingJob) -> None:
+        self.coder = job_coder(job, job_embedder(job, cached=False))
+
+    def __call__(self, batch: dict) -> dict:
+        ids = [str(i) for i in batch["id"]]
+        vectors = np.stack([np.asarray(v, dtype=np.float32) for v in batch["vector"]])
+        coded = code_vectors(self.coder, [_Ref(i) for i in ids], vectors)
+        rows = coded.suggestions
+        return {
+            "passage_id": [s.passage_id for s in rows],
+            "code_id": [s.code_id for s in rows],
+            "score": [float(s.score) for s in rows],
+            "rank": [int(s.rank) for s in rows],
+            "level": [s.level for s in rows],
+            "method": [s.method for s in rows],
+            "model": [s.model for s in rows],
+            "accepted": [bool(s.accepted) for s in rows],
+            "uncertainty": [float(coded.uncertainty.get(s.passage_id, 0.0)) for s in rows],
+        }
+
+
+class RayBackend:
+    """``Backend`` on Ray Data (see the module docstring)."""
+
+    name = "ray"
+
+    def __init__(self, settings, seed: int = 0) -> None:
+        self.ray = _import_ray()
+        self.settings = settings
+        self.seed = seed
+        self._started = False
+        self._work = Path(tempfile.mkdtemp(prefix="groundcode-ray-"))
+        self._cache: dict[str, object] = {}
+
+    # -- Ray session ------------------------------------------------------------------
+    def _ensure_ray(self) -> None:
+        ray = self.ray
+        if ray.is_initialized():
+            return
+        options = {"include_dashboard": False, "log_to_driver": False,
+                   "configure_logging": False, "ignore_reinit_error": True}
+        if self.settings.address:
+            ray.init(address=self.settings.address, **options)
+        else:
+            # the actors' CPUs plus one for the Parquet read tasks, else the pool starves them
+            cpus = int(np.ceil(self.settings.actors * self.settings.num_cpus_per_actor)) + 1
+            ray.init(num_cpus=max(cpus, 2), **options)
+        self._started = True
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+
+    def _map(self, frame, actor, job: CodingJob, name: str):
+        import pandas as pd
+
+        self._ensure_ray()
+        ray = self.ray
+        path = self._work / f"{name}-{sha256_text(str(len(frame)) + name)[:8]}.parquet"
+        frame.to_parquet(path, index=False)
+        blocks = max(2 * self.settings.actors, -(-len(frame) // self.settings.batch_size))
+        dataset = ray.data.read_parquet(str(path)).repartition(blocks)
+        mapped = dataset.map_batches(
+            actor,
+            fn_constructor_args=(job,),
+            batch_size=self.settings.batch_size,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=self.settings.actors),
+            num_cpus=self.settings.num_cpus_per_actor,
+            max_restarts=ACTOR_RESTARTS,
+            max_task_retries=ACTOR_RESTARTS,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "fewer inputs than actors"
+            parts = [pd.DataFrame(b) for b in mapped.iter_batches(batch_format="pandas")]
+        path.unlink(missing_ok=True)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def _cached(self, job: CodingJob):
+        key = f"{job.embed.model_dump_json()}|{job.cache_dir}"
+        if key not in self._cache:
+            self._cache[key] = job_embedder(job)
+        return self._cache[key]
+
+    # -- Backend ------------------------------------------------------------------------
+    def embed(self, job: CodingJob, passages: Sequence[Passage]) -> np.ndarray:
+        import pandas as pd
+
+        cache = self._cached(job)
+        texts = [p.text for p in passages]
+        if not texts:
+            return np.zeros((0, cache.dim), dtype=np.float32)
+        found = cache.lookup(texts)
+        missing = {}
+        for text in texts:
+            key = sha256_text(text)
+            if key not in found:
+                missing.setdefault(key, text)
+        if missing:
+            frame = pd.DataFrame({"key": list(missing), "text": list(missing.values())})
+            result = self._map(frame, EmbedActor, job, "embed")
+            vectors = {k: np.asarray(v, dtype=np.float32)
+                       for k, v in zip(result["key"], result["vector"], strict=True)}
+            lost = sorted(set(missing) - set(vectors))
+            if lost:
+                raise EngineError(f"{len(lost)} texts came back without a vector from Ray",
+                                  unit="embed", hint="rerun; the run resumes where it stopped.")
+            cache.store(list(missing.values()), np.stack([vectors[k] for k in missing]))
+            found.update(vectors)
+        return np.stack([found[sha256_text(t)] for t in texts]).astype(np.float32)
+
+    def classify(
+        self, job: CodingJob, passages: Sequence[Passage], vectors: np.ndarray
+    ) -> CodedPassages:
+        import pandas as pd
+
+        from pipeline.classify.suggestion import Suggestion
+
+        if len(passages) == 0:
+            return CodedPassages([], {})
+        frame = pd.DataFrame({"id": [p.id for p in passages],
+                              "vector": list(np.asarray(vectors, dtype=np.float32))})
+        rows = self._map(frame, ClassifyActor, job, "classify")
+        order = {p.id: i for i, p in enumerate(passages)}
+        missing = set(order) - set(rows["passage_id"]) if len(rows) else set(order)
+        if missing:
+            raise EngineError(f"{len(missing)} passages came back without suggestions from Ray",
+                              unit="classify", hint="rerun; the run resumes where it stopped.")
+        levels = {"initial": 0, "main": 1}
+        rows = rows.assign(_p=rows["passage_id"].map(order), _l=rows["level"].map(levels))
+        rows = rows.sort_values(["_l", "_p", "rank"], kind="stable")
+        suggestions = [
+            Suggestion(str(r.passage_id), str(r.code_id), float(r.score), int(r.rank),
+                       str(r.level), str(r.method), str(r.model), bool(r.accepted))
+            for r in rows.itertuples(index=False)
+        ]
+        uncertainty = dict(zip(rows["passage_id"], rows["uncertainty"].astype(float),
+                               strict=False))
+        return CodedPassages(suggestions, uncertainty)
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self._work, ignore_errors=True)
+        if self._started and self.ray.is_initialized():
+            self.ray.shutdown()
+        self._started = False
