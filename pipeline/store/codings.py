@@ -111,6 +111,27 @@ class CodingRepo:
                     conn.execute(C.update().where(C.c.id == last).values(undone_at=utcnow()))
                 return last
 
+    def undo_decision(self, coder: str) -> str | None:
+        """Like :meth:`undo_last`, returning the passage id of the withdrawn decision."""
+        with db_errors(self._engine, "undo_last"):
+            with writer(self._engine).begin() as conn:
+                last = conn.execute(
+                    sa.select(C.c.id, C.c.passage_id)
+                    .where(C.c.coder_id == coder, C.c.undone_at.is_(None))
+                    .order_by(C.c.id.desc())
+                    .limit(1)
+                ).first()
+                if last is None:
+                    return None
+                conn.execute(C.update().where(C.c.id == last.id).values(undone_at=utcnow()))
+                return last.passage_id
+
+    def decided_passages(self, coder: str) -> set[str]:
+        """Passages ``coder`` has at least one active decision on."""
+        query = sa.select(C.c.passage_id).where(C.c.coder_id == coder, C.c.undone_at.is_(None))
+        with self._engine.connect() as conn:
+            return set(conn.scalars(query.distinct()))
+
     def decisions(
         self, coder: str | None = None, passage_ids: Iterable[str] | None = None
     ) -> list[Decision]:

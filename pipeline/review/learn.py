@@ -1,0 +1,140 @@
+"""Learning from the coders: retrain the supervised coder from the store's decisions.
+
+Labels: for every passage someone decided on, the codes accepted or added (the
+latest decision of each coder on each code counts; "no code applies" makes the
+passage a negative example for every code; a rejected code is a negative for that
+code). The coder is trained on those passages' cached vectors, saved with its
+model card and a ``learned_from.json`` listing the decisions, and then suggests
+codes for every codable passage again; the review queue re-ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.io import atomic_write_text, sha256_text
+
+POSITIVE = ("accept", "add", "adjudicate")
+
+
+def labels_from_decisions(decisions: Iterable) -> tuple[dict[str, set[str]], list[int]]:
+    """(passage id -> positive codes, ids of the decisions used)."""
+    latest: dict[tuple[str, str, str | None], object] = {}
+    for d in decisions:  # oldest first: later decisions overwrite earlier ones
+        latest[(d.coder, d.passage_id, d.code)] = d
+    labels: dict[str, set[str]] = {}
+    used: list[int] = []
+    for (_coder, passage, code), d in sorted(latest.items(), key=lambda kv: kv[1].id):
+        labels.setdefault(passage, set())
+        used.append(d.id)
+        if d.decision in POSITIVE and code:
+            labels[passage].add(code)
+    for (_coder, passage, code), d in latest.items():
+        if d.decision == "reject" and code:
+            labels[passage].discard(code)
+    return labels, sorted(used)
+
+
+@dataclass
+class TrainerStatus:
+    model: str = ""
+    folder: str = ""
+    decisions: int = 0
+    passages: int = 0
+    cv: dict = field(default_factory=dict)
+    training: bool = False
+    error: str = ""
+    finished_at: float = 0.0
+
+
+class Trainer:
+    """Retrains after ``every`` new decisions (or on request) in a background thread."""
+
+    def __init__(self, store, config, book, *, every: int = 25,
+                 on_done: Callable[[], None] = lambda: None) -> None:
+        self.store, self.config, self.book = store, config, book
+        self.every = every
+        self.on_done = on_done
+        self.status = TrainerStatus()
+        self._new = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def note_decision(self) -> bool:
+        """Count one new decision; start a retrain when ``every`` have accumulated."""
+        with self._lock:
+            self._new += 1
+            due = self.every > 0 and self._new >= self.every
+        return self.start() if due else False
+
+    def start(self) -> bool:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return False
+            self._new = 0
+            self.status.training = True
+            self._thread = threading.Thread(target=self._run, name="groundcode-retrain",
+                                            daemon=True)
+            self._thread.start()
+            return True
+
+    def wait(self, timeout: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            self.train()
+        except Exception as exc:  # noqa: BLE001 - shown on the page, the app keeps running
+            self.status.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.status.training = False
+
+    def train(self) -> Path:
+        from pipeline.classify.persist import model_card, save_coder
+        from pipeline.classify.run import build_coder, suggest_levels
+        from pipeline.classify.settings import ClassifySettings
+        from pipeline.embed import make_embedder
+        from pipeline.engines.run import job_paths
+        from pipeline.errors import ClassifyError
+
+        decisions = self.store.codings.decisions()
+        labels, used = labels_from_decisions(decisions)
+        if not labels:
+            raise ClassifyError("no decisions to learn from yet", unit="review",
+                                hint="accept, reject or add codes first.")
+        paths = job_paths(self.config)
+        embedder = make_embedder(self.config.embed, cache_dir=paths.cache_dir)
+        passages = self.store.documents.passages(ids=labels)
+        labels = {p.id: labels[p.id] for p in passages}
+        vectors = embedder.encode([p.text for p in passages])
+        settings = ClassifySettings.model_validate(
+            self.config.classify.model_dump() | {"method": "supervised", "codings": None}
+        )
+        coder = build_coder(settings, embedder, self.book, passages, vectors, labels,
+                            self.config.seed)
+        folder = save_coder(coder, paths.models_dir / "review")
+        learned = {"decisions": len(used), "decision_ids": used,
+                   "decision_ids_hash": sha256_text(",".join(map(str, used))),
+                   "passages": len(passages),
+                   "coders": sorted({d.coder for d in decisions})}
+        atomic_write_text(folder / "learned_from.json", json.dumps(learned, indent=2) + "\n")
+        everything = [p for p in self.store.documents.passages() if p.codable]
+        all_vectors = embedder.encode([p.text for p in everything])
+        suggestions = suggest_levels(coder, everything, all_vectors)
+        self.store.replace_suggestions([p.id for p in everything], suggestions, self.book.hash,
+                                       coder.model_id_)
+        card = model_card(coder)
+        self.status = TrainerStatus(
+            model=coder.model_id_, folder=str(folder), decisions=len(used),
+            passages=len(passages), cv=card.get("cv_metrics", {}), training=True,
+            finished_at=time.time(),
+        )
+        self.on_done()
+        return folder

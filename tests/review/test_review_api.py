@@ -1,0 +1,246 @@
+"""The review app over HTTP (TestClient): sessions, CSRF, decisions, undo, learning, exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.review.learn import labels_from_decisions
+
+pytestmark = pytest.mark.slow
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def sign_in(client: TestClient, coder: str) -> str:
+    page = client.get("/login")
+    token = CSRF.search(page.text).group(1)
+    assert client.post("/login", data={"coder": coder, "csrf": token}).status_code == 200
+    review = client.get("/review?strategy=document")
+    return CSRF.search(review.text).group(1)
+
+
+def current(client: TestClient, query: str = "strategy=document") -> tuple[str, list[str]]:
+    page = client.get(f"/review?{query}")
+    passage = re.search(r'data-passage="([^"]+)"', page.text).group(1)
+    return passage, re.findall(r'li class="suggestion[^"]*" data-code="([^"]+)"', page.text)
+
+
+def test_get_never_changes_state_and_post_needs_the_csrf_token(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    assert client.get("/review").status_code == 200  # redirected to sign-in
+    csrf = sign_in(client, "li")
+    passage, codes = current(client)
+    for path in ("/review", f"/review?pos={passage}", "/agreement", "/export.xlsx",
+                 f"/document/{passage.split(':')[0]}", "/status"):
+        client.get(path)
+    assert store.codings.decisions() == []
+    form = {"passage_id": passage, "action": "accept", "code": codes[0]}
+    assert client.post("/decide", data=form).status_code == 403
+    assert client.post("/decide", data={**form, "csrf": "forged"}).status_code == 403
+    assert TestClient(app).post("/decide", data={**form, "csrf": csrf}).status_code == 403
+    assert store.codings.decisions() == []
+    assert client.post("/decide", data={**form, "csrf": csrf}).status_code == 200
+    assert [(d.coder, d.passage_id, d.code, d.decision) for d in store.codings.decisions()] == [
+        ("li", passage, codes[0], "accept")]
+    cookie = client.cookies.jar
+    assert all(c.get_nonstandard_attr("SameSite") in (None, "strict") for c in cookie)
+
+
+def test_session_cookie_is_samesite_strict_and_httponly(review_app):
+    app, _, _ = review_app
+    client = TestClient(app)
+    page = client.get("/login")
+    token = CSRF.search(page.text).group(1)
+    response = client.post("/login", data={"coder": "li", "csrf": token},
+                           follow_redirects=False)
+    header = response.headers["set-cookie"].lower()
+    assert "samesite=strict" in header and "httponly" in header
+
+
+def test_body_size_is_limited(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    passage, _ = current(client)
+    big = {"csrf": csrf, "passage_id": passage, "text": "备" * 70_000}
+    assert client.post("/memo", data=big).status_code == 413
+    assert store.codings.memos() == []
+
+
+def test_unknown_codes_and_passages_are_refused(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    passage, _ = current(client)
+    bad = client.post("/decide", data={"csrf": csrf, "passage_id": passage, "action": "add",
+                                       "code": "Z99"})
+    assert bad.status_code == 400 and "Z99" in bad.text
+    missing = client.post("/decide", data={"csrf": csrf, "passage_id": "nope:0-1",
+                                           "action": "none"})
+    assert missing.status_code == 404
+    assert store.codings.decisions() == []
+
+
+def test_undo_and_the_page_returns_to_the_same_passage(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    passage, codes = current(client)
+    back = "/review?strategy=document"
+    response = client.post("/decide", data={"csrf": csrf, "passage_id": passage,
+                                            "action": "accept", "code": codes[0], "back": back})
+    assert f"pos={passage.replace(':', '%3A')}" in str(response.url)
+    again = client.get(str(response.url))  # a reload shows the same passage
+    assert f'data-passage="{passage}"' in again.text
+    client.post("/decide", data={"csrf": csrf, "passage_id": passage, "action": "add",
+                                 "code": "A07", "back": back})
+    client.post("/undo", data={"csrf": csrf, "back": back})
+    assert [(d.code, d.decision) for d in store.codings.decisions("li")] == [(codes[0], "accept")]
+
+
+def test_no_code_applies_moves_on_and_coders_see_only_their_own(review_app):
+    app, store, _ = review_app
+    li, chen = TestClient(app), TestClient(app)
+    csrf_li, csrf_chen = sign_in(li, "li"), sign_in(chen, "chen")
+    first, _ = current(li)
+    li.post("/decide", data={"csrf": csrf_li, "passage_id": first, "action": "none",
+                             "back": "/review?strategy=document"})
+    assert current(li)[0] != first  # li moves on
+    assert current(chen)[0] == first  # chen has not decided it yet
+    chen.post("/decide", data={"csrf": csrf_chen, "passage_id": first, "action": "add",
+                               "code": "A01", "back": "/review?strategy=document"})
+    page = chen.get(f"/review?pos={first}")
+    mine = re.search(r'<ul id="my-decisions">(.*?)</ul>', page.text, re.S).group(1)
+    assert "A01" in mine and "none" not in mine
+    assert len(store.codings.decisions("li")) == 1 and len(store.codings.decisions("chen")) == 1
+
+
+def test_filters_by_document_and_code(review_app):
+    app, _, _ = review_app
+    client = TestClient(app)
+    sign_in(client, "li")
+    passage, _ = current(client, "strategy=document&doc=13-YQ-HXDW")
+    assert passage.startswith("13-YQ-HXDW:")
+    passage, codes = current(client, "strategy=uncertain&code=A07")
+    assert "A07" in codes
+
+
+def test_retrained_coder_follows_the_coder_where_they_disagreed(review_app):
+    """50 decisions: on 25 passages the coder rejects the machine's first code and says a
+    lower-ranked one applies (the same code each time, as a coder with a consistent reading
+    would); on 25 others they accept the first code. After retraining, the disagreed
+    passages' suggestions change toward the coder's code; the agreed ones keep theirs."""
+    from collections import Counter
+
+    app, store, config = review_app
+    trainer = app.state.trainer
+    book_hash = trainer.book.hash
+    codable = [p for p in store.documents.passages() if p.codable]
+    before = store.suggestions.suggestions_for([p.id for p in codable], book_hash, "initial")
+
+    def codes(pid):
+        return [s.code_id for s in before.get(pid, []) if s.code_id != "NONE"]
+
+    lower = Counter(c for p in codable for c in codes(p.id)[1:5])
+    target = lower.most_common(1)[0][0]
+    disagreed = [p.id for p in codable if target in codes(p.id)[1:5]][:25]
+    agreed = [p.id for p in codable if p.id not in disagreed and codes(p.id)
+              and target not in codes(p.id)[:5]][:25]
+    assert len(disagreed) == 25 and len(agreed) == 25
+    for pid in disagreed:
+        store.codings.record_decision("li", pid, codes(pid)[0], "reject")
+        store.codings.record_decision("li", pid, target, "add")
+    for pid in agreed:
+        store.codings.record_decision("li", pid, codes(pid)[0], "accept")
+    folder = trainer.train()
+    after = store.suggestions.suggestions_for(disagreed + agreed, book_hash, "initial")
+
+    def new_codes(pid):
+        return [s.code_id for s in after[pid] if s.code_id != "NONE"]
+
+    moved = [pid for pid in disagreed if new_codes(pid)[:1] != codes(pid)[:1]]
+    to_target = [pid for pid in disagreed if new_codes(pid)[:1] == [target]]
+    kept = [pid for pid in agreed if new_codes(pid)[:1] == codes(pid)[:1]]
+    assert len(moved) > len(disagreed) / 2, (len(moved), target)
+    assert len(to_target) > len(disagreed) / 2, (len(to_target), target)
+    assert len(kept) > len(agreed) / 2, len(kept)
+    learned = json.loads((Path(folder) / "learned_from.json").read_text())
+    assert learned["decision_ids"] == [d.id for d in store.codings.decisions()]
+    assert learned["decisions"] == 75 and learned["passages"] == 50
+    card = json.loads((Path(folder) / "model_card.json").read_text())
+    assert card["training_passages"] == 50
+    assert trainer.status.decisions == 75
+    assert target in app.state.queue.entry(disagreed[0]).codes  # the queue re-ranked
+
+
+def test_labels_follow_the_latest_decision_per_coder_and_code():
+    from datetime import datetime
+
+    from pipeline.store import Decision
+
+    now = datetime.now(UTC)
+    rows = [Decision(1, "li", "p1", "A01", "accept", now),
+            Decision(2, "li", "p1", "A01", "reject", now),
+            Decision(3, "li", "p2", "A02", "add", now),
+            Decision(4, "li", "p3", None, "none", now)]
+    labels, used = labels_from_decisions(rows)
+    assert labels == {"p1": set(), "p2": {"A02"}, "p3": set()}
+    assert used == [2, 3, 4]
+
+
+def test_agreement_page_and_adjudication(review_app):
+    app, store, _ = review_app
+    li, chen = TestClient(app), TestClient(app)
+    csrf_li, csrf_chen = sign_in(li, "li"), sign_in(chen, "chen")
+    passages = [p for p in store.documents.passages() if p.codable][:6]
+    for i, p in enumerate(passages):
+        li.post("/decide", data={"csrf": csrf_li, "passage_id": p.id, "action": "add",
+                                 "code": "A01"})
+        chen.post("/decide", data={"csrf": csrf_chen, "passage_id": p.id, "action": "add",
+                                   "code": "A01" if i % 2 else "A02"})
+    page = li.get("/agreement")
+    assert page.status_code == 200 and 'id="agreement-table"' in page.text
+    assert passages[0].id in page.text  # a disagreement
+    li.post("/adjudicate", data={"csrf": csrf_li, "passage_id": passages[0].id,
+                                 "codes": "A02"})
+    final = [d for d in store.codings.decisions() if d.coder == "adjudicator:li"]
+    assert [(d.passage_id, d.code, d.decision) for d in final] == [
+        (passages[0].id, "A02", "adjudicate")]
+    qdpx = li.get("/export.qdpx")
+    with zipfile.ZipFile(io.BytesIO(qdpx.content)) as zf:
+        xml = zf.read("project.qde").decode("utf-8")
+    assert 'name="li"' in xml and 'name="chen"' in xml
+    xlsx = li.get("/export.xlsx")
+    import pandas as pd
+
+    sheets = pd.read_excel(io.BytesIO(xlsx.content), sheet_name=None)
+    assert len(sheets["codings"]) == 12 and len(sheets["decisions"]) == 13
+
+
+def test_non_loopback_requires_the_access_token(review_config, tmp_path):
+    import shutil
+
+    from pipeline.codebook import load_codebook
+    from pipeline.review.app import ReviewSettings, create_app
+    from pipeline.review.security import is_loopback
+    from pipeline.store import open_store
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
+    db = tmp_path / "r.db"
+    shutil.copy(review_config.output / "groundcode.db", db)
+    with open_store(f"sqlite:///{db}") as store:
+        app = create_app(store, review_config, load_codebook(review_config.codebook),
+                         ReviewSettings(token="s3cret-token"))
+        client = TestClient(app)
+        assert client.get("/login").status_code == 403
+        assert client.get("/login?token=wrong").status_code == 403
+        assert client.get("/login?token=s3cret-token").status_code == 200
+        assert client.get("/review").status_code == 200
