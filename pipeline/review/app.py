@@ -50,7 +50,12 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
     signer = Signer(settings.secret)
     queue = ReviewQueue(store, book.hash, settings.seed)
     trainer = Trainer(store, config, book, every=settings.retrain_every, on_done=queue.rebuild)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    import jinja2
+
+    templates = Jinja2Templates(env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,  # every template, whatever its extension
+    ))
     codable = {c.id: c for c in book.codes if c.codable}
 
     app = FastAPI(title="groundcode review", docs_url=None, redoc_url=None, openapi_url=None)

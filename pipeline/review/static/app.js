@@ -6,7 +6,11 @@
   }
   function submit(form) {
     if (!form) return;
-    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    // the action (accept / reject / none) is on the form's button: submit through it
+    var button = form.querySelector('button[name="action"]');
+    if (button) button.click();
+    else if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
   }
   function go(id) {
     var link = document.getElementById(id);
