@@ -111,7 +111,8 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
         strategy = params.get("strategy", "uncertain")
         strategy = strategy if strategy in STRATEGIES else "uncertain"
         return strategy, Filters(params.get("doc", ""), params.get("edition", ""),
-                                 params.get("arena", ""), params.get("code", ""))
+                                 params.get("arena", ""), params.get("code", ""),
+                                 "1" if params.get("todo") else "")
 
     def review_url(strategy: str, filters: Filters, pos: str | None = None) -> str:
         query = {"strategy": strategy, **filters.query()}
@@ -159,8 +160,9 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
             return RedirectResponse("/login", status_code=303)
         strategy, filters = filters_of(request.query_params)
         pos = request.query_params.get("pos")
+        decided = my_decided(session.coder)
         if not pos or queue.entry(pos) is None:
-            pos = queue.next_undecided(strategy, filters, my_decided(session.coder))
+            pos = queue.next_undecided(strategy, filters, decided)
         context = {"strategy": strategy, "filters": filters, "strategies": STRATEGIES,
                    "facets": queue.facets(), "codes": list(codable.values()),
                    "filter_query": urlencode(filters.query())}
@@ -179,21 +181,21 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
             for s in rows if s.code_id in codable
         ][:5]
         mine = [d for d in store.codings.decisions(session.coder, passage_ids=[pos])]
+        order = queue.order(strategy, filters)
         memos = store.codings.memos(session.coder, pos)
         context |= {
             "passage": passage, "document": document, "before": before, "after": after,
             "suggestions": suggestions, "mine": mine, "memos": memos,
             "decided_codes": {d.code: d.decision for d in mine},
             "next_url": review_url(strategy, filters,
-                                   queue.neighbour(strategy, filters, pos, 1)),
+                                   queue.neighbour(strategy, filters, pos, 1, decided)),
             "prev_url": review_url(strategy, filters,
-                                   queue.neighbour(strategy, filters, pos, -1)),
+                                   queue.neighbour(strategy, filters, pos, -1, decided)),
             "here": review_url(strategy, filters, pos),
             "model": rows[0].model if rows else "",
-            "position": queue.order(strategy, filters).index(pos) + 1
-            if pos in queue.order(strategy, filters) else 0,
-            "total": len(queue.order(strategy, filters)),
-            "done": len(my_decided(session.coder)),
+            "position": order.index(pos) + 1 if pos in order else 0,
+            "total": len(order),
+            "done": len(decided),
         }
         return render(request, "review.html.j2", session, **context)
 

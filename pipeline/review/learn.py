@@ -125,16 +125,58 @@ class Trainer:
                    "passages": len(passages),
                    "coders": sorted({d.coder for d in decisions})}
         atomic_write_text(folder / "learned_from.json", json.dumps(learned, indent=2) + "\n")
+        record_learned_from(folder, learned)
         everything = [p for p in self.store.documents.passages() if p.codable]
         all_vectors = embedder.encode([p.text for p in everything])
         suggestions = suggest_levels(coder, everything, all_vectors)
         self.store.replace_suggestions([p.id for p in everything], suggestions, self.book.hash,
                                        coder.model_id_)
         card = model_card(coder)
+        self.on_done()  # the queue re-ranks on the new suggestions
         self.status = TrainerStatus(
             model=coder.model_id_, folder=str(folder), decisions=len(used),
-            passages=len(passages), cv=card.get("cv_metrics", {}), training=True,
+            passages=len(passages), cv=cv_summary(card.get("cv_metrics", {})), training=False,
             finished_at=time.time(),
         )
-        self.on_done()
         return folder
+
+
+def cv_summary(per_code: dict[str, dict]) -> dict:
+    """The coder's cross-validated agreement with the coders' labels, over its trained codes.
+
+    ``macro_f1`` averages the per-code out-of-fold F1; ``micro_f1`` pools the codes'
+    true/false positives and misses (recovered from each code's precision, recall and
+    number of positives).
+    """
+    if not per_code:
+        return {}
+    f1 = [m["f1"] for m in per_code.values()]
+    tp = fp = fn = 0.0
+    for m in per_code.values():  # counts recovered from each code's precision and recall
+        hits = m["recall"] * m.get("positives", 0)
+        tp += hits
+        fn += m.get("positives", 0) - hits
+        fp += hits / m["precision"] - hits if m["precision"] > 0 else 0.0
+    micro = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {"codes": len(per_code), "macro_f1": sum(f1) / len(f1), "micro_f1": micro,
+            "per_code": per_code}
+
+
+def record_learned_from(folder: Path, learned: dict) -> None:
+    """Add the decisions a coder learned from to its model card (JSON and Markdown)."""
+    from pipeline.classify.persist import CARD
+
+    card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    card["learned_from"] = learned
+    markdown = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    ids = learned["decision_ids"]
+    span = f"{ids[0]}–{ids[-1]}" if ids else "none"
+    markdown += (
+        "\n## Learned from review decisions\n\n"
+        f"- decisions: {learned['decisions']} (ids {span}, hash "
+        f"`{learned['decision_ids_hash'][:16]}`; full list in `learned_from.json`)\n"
+        f"- passages: {learned['passages']}\n"
+        f"- coders: {', '.join(learned['coders'])}\n"
+    )
+    atomic_write_text(folder / "MODEL_CARD.md", markdown)
+    atomic_write_text(folder / CARD, json.dumps(card, indent=2, sort_keys=True) + "\n")

@@ -3,8 +3,9 @@
 Strategies: ``uncertain`` (active learning: smallest gap between the two best
 initial-level scores first — the passages the coder is least sure about),
 ``document`` (corpus order) and ``random`` (seeded). Filters: document, edition,
-action arena, suggested code. The order is computed once from the store and
-rebuilt after the coder retrains; "next for me" skips what the coder decided.
+action arena, suggested code, and "not yet coded by me" (``todo``: moving on skips
+the passages the coder has decided). The order is computed once from the store and
+rebuilt after the coder retrains.
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ class Filters:
     edition: str = ""
     arena: str = ""
     code: str = ""
+    todo: str = ""  # "1": only passages the coder has not decided yet
 
     def query(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
+
+    def without_todo(self) -> Filters:
+        return Filters(self.doc, self.edition, self.arena, self.code)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ class ReviewQueue:
         return self._entries.get(passage_id)
 
     def order(self, strategy: str, filters: Filters) -> list[str]:
-        key = (strategy, filters)
+        key = (strategy, filters.without_todo())
         with self._lock:
             cached = self._filtered.get(key)
             if cached is not None:
@@ -120,13 +125,18 @@ class ReviewQueue:
         done = set(decided)
         return next((pid for pid in self.order(strategy, filters) if pid not in done), None)
 
-    def neighbour(self, strategy: str, filters: Filters, passage_id: str, step: int) -> str | None:
+    def neighbour(self, strategy: str, filters: Filters, passage_id: str, step: int,
+                  decided: Iterable[str] = ()) -> str | None:
+        """The passage ``step`` (+1 / -1) away; with ``filters.todo``, skipping ``decided``."""
         order = self.order(strategy, filters)
+        skip = set(decided) if filters.todo else set()
         try:
             i = order.index(passage_id)
         except ValueError:
-            return order[0] if order else None
+            return next((pid for pid in order if pid not in skip), None)
         j = i + step
+        while 0 <= j < len(order) and order[j] in skip:
+            j += step
         return order[j] if 0 <= j < len(order) else None
 
     def facets(self) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.review.learn import labels_from_decisions
+from pipeline.review.queue import Filters
 
 pytestmark = pytest.mark.slow
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -134,10 +135,11 @@ def test_filters_by_document_and_code(review_app):
 
 
 def test_retrained_coder_follows_the_coder_where_they_disagreed(review_app):
-    """50 decisions: on 25 passages the coder rejects the machine's first code and says a
-    lower-ranked one applies (the same code each time, as a coder with a consistent reading
-    would); on 25 others they accept the first code. After retraining, the disagreed
-    passages' suggestions change toward the coder's code; the agreed ones keep theirs."""
+    """50 decisions: on 17 passages the coder rejects the machine's first code and adds a
+    lower-ranked one (the same code each time, as a coder with a consistent reading would)
+    — 34 decisions; on 16 others they accept the first code. After retraining, the
+    disagreed passages' suggestions change toward the coder's code, the agreed ones keep
+    theirs, and the model card lists the 50 decisions it learned from."""
     from collections import Counter
 
     app, store, config = review_app
@@ -151,15 +153,16 @@ def test_retrained_coder_follows_the_coder_where_they_disagreed(review_app):
 
     lower = Counter(c for p in codable for c in codes(p.id)[1:5])
     target = lower.most_common(1)[0][0]
-    disagreed = [p.id for p in codable if target in codes(p.id)[1:5]][:25]
+    disagreed = [p.id for p in codable if target in codes(p.id)[1:5]][:17]
     agreed = [p.id for p in codable if p.id not in disagreed and codes(p.id)
-              and target not in codes(p.id)[:5]][:25]
-    assert len(disagreed) == 25 and len(agreed) == 25
+              and target not in codes(p.id)[:5]][:16]
+    assert len(disagreed) == 17 and len(agreed) == 16
     for pid in disagreed:
         store.codings.record_decision("li", pid, codes(pid)[0], "reject")
         store.codings.record_decision("li", pid, target, "add")
     for pid in agreed:
         store.codings.record_decision("li", pid, codes(pid)[0], "accept")
+    assert len(store.codings.decisions()) == 50
     folder = trainer.train()
     after = store.suggestions.suggestions_for(disagreed + agreed, book_hash, "initial")
 
@@ -172,13 +175,66 @@ def test_retrained_coder_follows_the_coder_where_they_disagreed(review_app):
     assert len(moved) > len(disagreed) / 2, (len(moved), target)
     assert len(to_target) > len(disagreed) / 2, (len(to_target), target)
     assert len(kept) > len(agreed) / 2, len(kept)
+    ids = [d.id for d in store.codings.decisions()]
     learned = json.loads((Path(folder) / "learned_from.json").read_text())
-    assert learned["decision_ids"] == [d.id for d in store.codings.decisions()]
-    assert learned["decisions"] == 75 and learned["passages"] == 50
+    assert learned["decision_ids"] == ids
+    assert learned["decisions"] == 50 and learned["passages"] == 33
     card = json.loads((Path(folder) / "model_card.json").read_text())
-    assert card["training_passages"] == 50
-    assert trainer.status.decisions == 75
+    assert card["training_passages"] == 33
+    assert card["learned_from"]["decision_ids"] == ids and card["learned_from"]["coders"] == ["li"]
+    assert "Learned from review decisions" in (Path(folder) / "MODEL_CARD.md").read_text()
+    assert trainer.status.decisions == 50 and not trainer.status.training
+    assert 0.0 <= trainer.status.cv["macro_f1"] <= 1.0 and trainer.status.cv["codes"] >= 1
     assert target in app.state.queue.entry(disagreed[0]).codes  # the queue re-ranked
+
+
+def test_retraining_starts_in_the_background_after_n_decisions(review_app):
+    """With retrain_every=6, the sixth decision over HTTP starts a background retrain;
+    the queue re-ranks on the new model's suggestions and the page reports it."""
+    app, store, _ = review_app
+    trainer, queue = app.state.trainer, app.state.queue
+    trainer.every = 6
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    order_before = list(queue.order("uncertain", Filters()))
+    passages = [p.id for p in store.documents.passages() if p.codable][:6]
+    for i, pid in enumerate(passages[:5]):
+        client.post("/decide", data={"csrf": csrf, "passage_id": pid, "action": "add",
+                                     "code": "A01" if i % 2 else "A02"})
+    assert trainer._thread is None  # five decisions: not yet
+    client.post("/decide", data={"csrf": csrf, "passage_id": passages[5], "action": "add",
+                                 "code": "A01"})
+    assert trainer._thread is not None
+    trainer.wait(120)
+    status = client.get("/status").json()
+    assert status["error"] == "" and not status["training"], status
+    assert status["decisions"] == 6 and status["model"].startswith("supervised:")
+    models = {s.model for rows in store.suggestions.suggestions_for(
+        passages, trainer.book.hash, "initial").values() for s in rows}
+    assert models == {status["model"]}
+    assert queue.order("uncertain", Filters()) != order_before  # re-ranked
+    page = client.get("/review")
+    assert re.search(r'<b id="learned">6</b>', page.text)
+    assert 'id="cv"' in page.text
+
+
+def test_not_yet_coded_by_me_skips_my_decided_passages(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    p0, p1, p2 = [p.id for p in store.documents.passages() if p.codable][:3]
+    for pid in (p0, p1):
+        client.post("/decide", data={"csrf": csrf, "passage_id": pid, "action": "add",
+                                     "code": "A01"})
+
+    def next_of(query):
+        page = client.get(f"/review?{query}&pos={p0}")
+        return re.search(r'id="next" href="([^"]+)"', page.text).group(1)
+
+    assert f"pos={p1}".replace(":", "%3A") in next_of("strategy=document")
+    assert f"pos={p2}".replace(":", "%3A") in next_of("strategy=document&todo=1")
+    assert current(client, "strategy=document&todo=1")[0] == p2
+    assert 'name="todo" value="1" checked' in client.get("/review?todo=1").text
 
 
 def test_labels_follow_the_latest_decision_per_coder_and_code():
@@ -244,3 +300,66 @@ def test_non_loopback_requires_the_access_token(review_config, tmp_path):
         assert client.get("/login?token=wrong").status_code == 403
         assert client.get("/login?token=s3cret-token").status_code == 200
         assert client.get("/review").status_code == 200
+
+
+def test_review_command_needs_a_filled_store(tmp_path, capsys):
+    from pipeline.cli import main
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"corpus:\n  path: {tmp_path}\ncodebook: "
+                      f"{Path(__file__).parents[2] / 'configs/codebooks/soe-assistance.yaml'}\n"
+                      f"output: {tmp_path / 'out'}\n", encoding="utf-8")
+    assert main(["review", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "no store here yet" in err and "groundcode.db" in err and "Traceback" not in err
+
+
+def test_review_command_serves_the_config_store(review_config, tmp_path):
+    """`groundcode review CONFIG` in a subprocess serves the config's store on loopback."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config_file = tmp_path / "review.yaml"
+    config_file.write_text(json.dumps(json.loads(review_config.model_dump_json())),
+                           encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "review", str(config_file), "--port", str(port),
+         "--coder", "wang", "--retrain-every", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, page = time.time() + 60, None
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200, proc.poll()
+        assert 'value="wang"' in page.text and "Content-Security-Policy" in page.headers
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=20)
+    assert f"open http://127.0.0.1:{port}/" in out, (out, err)
+
+
+def test_memos_are_kept_per_coder_and_escaped(review_app):
+    app, store, _ = review_app
+    client = TestClient(app)
+    csrf = sign_in(client, "li")
+    passage, _ = current(client)
+    memo = '备忘 <img src=x onerror=alert(1)> & "quoted"'
+    client.post("/memo", data={"csrf": csrf, "passage_id": passage, "text": memo})
+    page = client.get(f"/review?pos={passage}").text
+    assert "备忘 &lt;img src=x onerror=alert(1)&gt; &amp; &#34;quoted&#34;" in page
+    assert "<img src=x" not in page
+    assert [m.text for m in store.codings.memos("li", passage)] == [memo]
+    other = TestClient(app)
+    sign_in(other, "chen")
+    assert "onerror" not in other.get(f"/review?pos={passage}").text
