@@ -60,7 +60,7 @@ class Trainer:
         self.store, self.config, self.book = store, config, book
         self.every = every
         self.on_done = on_done
-        self.status = TrainerStatus()
+        self.status = restored_status(store, config, book)
         self._new = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -180,3 +180,33 @@ def record_learned_from(folder: Path, learned: dict) -> None:
     )
     atomic_write_text(folder / "MODEL_CARD.md", markdown)
     atomic_write_text(folder / CARD, json.dumps(card, indent=2, sort_keys=True) + "\n")
+
+
+def restored_status(store, config, book) -> TrainerStatus:
+    """The status of the review-trained coder whose suggestions the store holds, if any.
+
+    A restarted app reports what the current suggestions learned from; when the main
+    job has since replaced them (another model id), nothing is claimed.
+    """
+    import sqlalchemy as sa
+
+    from pipeline.classify.persist import CARD
+    from pipeline.engines.run import job_paths
+    from pipeline.store import schema as t
+
+    s = t.suggestions
+    with store.engine.connect() as conn:
+        current = conn.scalar(sa.select(s.c.model).where(
+            s.c.codebook_hash == book.hash, s.c.level == "initial").limit(1))
+    root = job_paths(config).models_dir / "review" / book.id
+    if not current or not current.startswith("supervised:") or not root.is_dir():
+        return TrainerStatus()
+    for path in root.glob(f"*/{CARD}"):
+        card = json.loads(path.read_text(encoding="utf-8"))
+        learned = card.get("learned_from")
+        if card.get("model_id") == current and learned:
+            return TrainerStatus(model=current, folder=str(path.parent),
+                                 decisions=learned["decisions"], passages=learned["passages"],
+                                 cv=cv_summary(card.get("cv_metrics", {})),
+                                 finished_at=path.stat().st_mtime)
+    return TrainerStatus()

@@ -186,6 +186,11 @@ def test_retrained_coder_follows_the_coder_where_they_disagreed(review_app):
     assert trainer.status.decisions == 50 and not trainer.status.training
     assert 0.0 <= trainer.status.cv["macro_f1"] <= 1.0 and trainer.status.cv["codes"] >= 1
     assert target in app.state.queue.entry(disagreed[0]).codes  # the queue re-ranked
+    # a restarted app reports what the current suggestions learned from
+    from pipeline.review.learn import Trainer
+
+    again = Trainer(store, config, trainer.book)
+    assert (again.status.model, again.status.decisions) == (trainer.status.model, 50)
 
 
 def test_retraining_starts_in_the_background_after_n_decisions(review_app):
