@@ -17,6 +17,11 @@ resumable guarantees are the local engine's. For each call:
 A failed actor is restarted and its task retried by Ray (``max_restarts``,
 ``max_task_retries``); because every batch is a pure function of its rows, a
 retried batch gives the same rows.
+
+Nothing an actor needs is read from the driver's disk: the saved coder and the
+codebook travel with the actor's constructor arguments (:class:`_ShippedJob`),
+and with ``ray.address`` set the Parquet export is loaded by the driver and sent
+through the object store, so worker nodes need no shared filesystem.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.engines.backend import CodedPassages, CodingJob, code_vectors, job_coder, job_embedder
-from pipeline.errors import EngineError
+from pipeline.errors import EngineError, GroundcodeError, ModelError
 from pipeline.io import sha256_text
 from pipeline.segment.passage import Passage
 
@@ -75,11 +80,59 @@ def _fault_once() -> None:
     os._exit(1)
 
 
+def _ray_failure(exc: BaseException, stage: str) -> GroundcodeError:
+    """A groundcode error raised inside an actor as itself; anything else as an EngineError."""
+    seen = exc
+    for _ in range(8):  # Ray wraps an actor's exception (RayTaskError.cause, __cause__)
+        if isinstance(seen, GroundcodeError):
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+        if seen is None:
+            break
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return EngineError(
+        f"Ray could not finish the {stage} batches ({type(exc).__name__}: {detail[:300]})",
+        unit=stage,
+        hint="check the cluster (ray status) and rerun: the run resumes where it stopped.",
+    )
+
+
+class _ShippedJob:
+    """A :class:`CodingJob` with the bytes of its codebook and saved coder, so an actor on
+    any node can rebuild it in a folder of its own."""
+
+    def __init__(self, job: CodingJob) -> None:
+        self.job = job
+        self.codebook = Path(job.codebook_path).read_bytes()
+        self.coder = None
+        if job.coder_path is not None:
+            folder = Path(job.coder_path)
+            if not folder.is_dir():
+                raise ModelError("no trained coder here", file=folder,
+                                 hint="fit the coder before classify.")
+            self.coder = {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()}
+
+    def unpack(self) -> CodingJob:
+        """The job with paths in a fresh local folder (the embedder cache is the driver's)."""
+        import dataclasses
+
+        root = Path(tempfile.mkdtemp(prefix="groundcode-actor-"))
+        codebook = root / Path(self.job.codebook_path).name
+        codebook.write_bytes(self.codebook)
+        coder = None
+        if self.coder is not None:
+            coder = root / "coder"
+            coder.mkdir()
+            for name, data in self.coder.items():
+                (coder / name).write_bytes(data)
+        return dataclasses.replace(self.job, codebook_path=codebook, coder_path=coder)
+
+
 class EmbedActor:
     """Builds the embedder once; maps {key, text} batches to {key, vector}."""
 
     def __init__(self, job: CodingJob) -> None:
-        self.embedder = job_embedder(job, cached=False)
+        self.embedder = job_embedder(job, cached=False)  # settings only: no files needed
 
     def __call__(self, batch: dict) -> dict:
         _fault_once()
@@ -91,8 +144,14 @@ class EmbedActor:
 class ClassifyActor:
     """Loads the embedder and the saved coder once; maps {id, vector} to suggestion rows."""
 
-    def __init__(self, job: CodingJob) -> None:
-        self.coder = job_coder(job, job_embedder(job, cached=False))
+    def __init__(self, shipped: _ShippedJob) -> None:
+        import shutil
+
+        job = shipped.unpack()
+        try:
+            self.coder = job_coder(job, job_embedder(job, cached=False))
+        finally:
+            shutil.rmtree(Path(job.codebook_path).parent, ignore_errors=True)
 
     def __call__(self, batch: dict) -> dict:
         ids = [str(i) for i in batch["id"]]
@@ -128,23 +187,21 @@ class RayBackend:
     # -- Ray session ------------------------------------------------------------------
     def _ensure_ray(self) -> None:
         ray = self.ray
-        if ray.is_initialized():
-            return
-        options = {"include_dashboard": False, "log_to_driver": False,
-                   "configure_logging": False, "ignore_reinit_error": True}
-        if self.settings.address:
-            ray.init(address=self.settings.address, **options)
-        else:
-            # the actors' CPUs plus one for the Parquet read tasks, else the pool starves them
-            cpus = int(np.ceil(self.settings.actors * self.settings.num_cpus_per_actor)) + 1
-            ray.init(num_cpus=max(cpus, 2), **options)
-        self._started = True
+        if not ray.is_initialized():
+            if self.settings.address:
+                ray.init(address=self.settings.address)
+            else:
+                # the actors' CPUs plus one for the Parquet read tasks, else the pool starves them
+                cpus = int(np.ceil(self.settings.actors * self.settings.num_cpus_per_actor)) + 1
+                ray.init(num_cpus=max(cpus, 2), include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+            self._started = True
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
 
-    def _map(self, frame, actor, job: CodingJob, name: str):
+    def _map(self, frame, actor, job, name: str):
         import pandas as pd
 
         self._ensure_ray()
@@ -152,21 +209,35 @@ class RayBackend:
         path = self._work / f"{name}-{sha256_text(str(len(frame)) + name)[:8]}.parquet"
         frame.to_parquet(path, index=False)
         blocks = max(2 * self.settings.actors, -(-len(frame) // self.settings.batch_size))
-        dataset = ray.data.read_parquet(str(path)).repartition(blocks)
-        mapped = dataset.map_batches(
-            actor,
-            fn_constructor_args=(job,),
-            batch_size=self.settings.batch_size,
-            batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=self.settings.actors),
-            num_cpus=self.settings.num_cpus_per_actor,
-            max_restarts=ACTOR_RESTARTS,
-            max_task_retries=ACTOR_RESTARTS,
-        )
+        if self.settings.address:
+            # worker nodes cannot see this folder: the driver reads it into the object store
+            import pyarrow.parquet as pq
+
+            dataset = ray.data.from_arrow(pq.read_table(path))
+        else:
+            dataset = ray.data.read_parquet(str(path))
+        dataset = dataset.repartition(blocks)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "fewer inputs than actors"
-            parts = [pd.DataFrame(b) for b in mapped.iter_batches(batch_format="pandas")]
-        path.unlink(missing_ok=True)
+            # deprecated for 2.64 with no replacement yet; the extra pins ray < 2.64
+            warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
+            mapped = dataset.map_batches(
+                actor,
+                fn_constructor_args=(job,),
+                batch_size=self.settings.batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=self.settings.actors),
+                num_cpus=self.settings.num_cpus_per_actor,
+                max_restarts=ACTOR_RESTARTS,  # bounded: Ray Data's default retries forever,
+                max_task_retries=ACTOR_RESTARTS,  # which would hang on a batch always crashing
+            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "fewer inputs than actors"
+                parts = [pd.DataFrame(b) for b in mapped.iter_batches(batch_format="pandas")]
+        except Exception as exc:  # dead actors past their restarts, a lost node, an actor error
+            raise _ray_failure(exc, name) from exc
+        finally:
+            path.unlink(missing_ok=True)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def _cached(self, job: CodingJob):
@@ -211,9 +282,12 @@ class RayBackend:
 
         if len(passages) == 0:
             return CodedPassages([], {})
+        # a missing or mismatched coder is reported here, naming the driver's files, rather
+        # than as a dead actor (the embedder loads lazily, so this only reads the coder)
+        job_coder(job, self._cached(job))
         frame = pd.DataFrame({"id": [p.id for p in passages],
                               "vector": list(np.asarray(vectors, dtype=np.float32))})
-        rows = self._map(frame, ClassifyActor, job, "classify")
+        rows = self._map(frame, ClassifyActor, _ShippedJob(job), "classify")
         order = {p.id: i for i, p in enumerate(passages)}
         missing = set(order) - set(rows["passage_id"]) if len(rows) else set(order)
         if missing:

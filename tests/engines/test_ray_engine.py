@@ -1,17 +1,165 @@
-"""`engine: ray` (Ray Data actors in local mode) gives exactly the local engine's rows."""
+"""`engine: ray` (Ray Data actors, one local Ray session for the module) gives exactly
+the local engine's vectors, suggestions and store rows."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
+from pipeline.config import RaySettings
+from pipeline.engines.backend import CodingJob, LocalBackend
 from pipeline.engines.run import run_job
-from pipeline.errors import EngineError
-from tests.engines.run_helpers import assert_same_rows, demo_dict, dump_store, make_config
+from pipeline.errors import EngineError, ModelError
+from tests.engines.run_helpers import (
+    DEMO_CONFIG,
+    assert_same_rows,
+    demo_dict,
+    dump_store,
+    make_config,
+)
 
 pytestmark = pytest.mark.slow
 RAY = {"actors": 2, "batch_size": 32, "num_cpus_per_actor": 1}
+
+
+@pytest.fixture(scope="module")
+def fault_flag(tmp_path_factory):
+    """One Ray session for the module. Its workers see ``GROUNDCODE_RAY_FAULT``; the flag
+    file exists, so no actor dies until a test removes it."""
+    ray = pytest.importorskip("ray")
+    from pipeline.engines.ray import FAULT_ENV
+
+    flag = tmp_path_factory.mktemp("fault") / "actor-died"
+    flag.touch()
+    patch = pytest.MonkeyPatch()
+    patch.setenv(FAULT_ENV, str(flag))  # before ray.init: workers inherit it
+    ray.init(num_cpus=3, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield flag
+    ray.shutdown()
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo corpus's passages and a zero-shot coder fitted on them and saved."""
+    from pipeline.classify.persist import save_coder
+    from pipeline.classify.run import build_coder
+    from pipeline.codebook import load_codebook
+    from pipeline.config import load_config
+    from pipeline.embed import make_embedder
+    from pipeline.engines.local import prepare_passages
+    from pipeline.runinfo import RunInfo
+
+    config = load_config(DEMO_CONFIG)
+    _, _, passages = prepare_passages(config, RunInfo(config={}, seed=config.seed), progress=False)
+    work = tmp_path_factory.mktemp("demo-job")
+    embedder = make_embedder(config.embed, cache_dir=work / "fit-cache")
+    vectors = embedder.encode([p.text for p in passages])
+    book = load_codebook(config.codebook)
+    coder = build_coder(config.classify, embedder, book, passages, vectors, seed=config.seed)
+    job = CodingJob(config.embed, work / "cache", config.codebook, save_coder(coder, work / "models"))
+    local = LocalBackend()
+    local_job = replace(job, cache_dir=work / "cache-local")
+    local_vectors = local.embed(local_job, passages)
+    coded = local.classify(local_job, passages, local_vectors)
+    local.close()
+    return {"passages": passages, "job": job, "work": work, "vectors": local_vectors,
+            "coded": coded}
+
+
+def _same_coding(ray_coded, local_coded):
+    def key(s):
+        return (s.passage_id, s.code_id, s.rank, s.level, s.method, s.model, s.accepted)
+
+    assert [key(s) for s in ray_coded.suggestions] == [key(s) for s in local_coded.suggestions]
+    scores = np.array([s.score for s in ray_coded.suggestions])
+    assert np.allclose(scores, [s.score for s in local_coded.suggestions], rtol=0, atol=1e-6)
+    assert ray_coded.uncertainty.keys() == local_coded.uncertainty.keys()
+    for pid, value in local_coded.uncertainty.items():
+        assert ray_coded.uncertainty[pid] == pytest.approx(value, abs=1e-6)
+
+
+def test_backend_embeds_and_codes_like_the_local_backend(fault_flag, demo, monkeypatch):
+    from pipeline.engines.backend import job_embedder
+    from pipeline.engines.ray import RayBackend
+
+    passages = demo["passages"]
+    assert len(passages) > 100  # several batches for each of the two actors
+    job = replace(demo["job"], cache_dir=demo["work"] / "cache-ray")
+    backend = RayBackend(RaySettings(**RAY), seed=7)
+    sent: list[int] = []
+    real_map = backend._map
+
+    def counting_map(frame, *args):
+        sent.append(len(frame))
+        return real_map(frame, *args)
+
+    monkeypatch.setattr(backend, "_map", counting_map)
+    try:
+        half = passages[: len(passages) // 2]
+        backend.embed(job, half)
+        vectors = backend.embed(job, passages)
+        texts = {p.text for p in passages}
+        assert sent == [len({p.text for p in half}), len(texts - {p.text for p in half})]
+        assert np.allclose(vectors, demo["vectors"], rtol=0, atol=1e-6)
+        # the driver wrote every vector to the job's cache: a fresh embed sends nothing
+        assert backend.embed(job, passages[::-1]).shape == vectors.shape
+        assert sent[2:] == []
+        assert len(job_embedder(job).lookup(sorted(texts))) == len(texts)  # a fresh reader
+
+        coded = backend.classify(job, passages, vectors)
+        assert sent[2:] == [len(passages)]
+        _same_coding(coded, demo["coded"])
+        assert backend.classify(job, [], vectors[:0]).suggestions == []
+        assert backend.embed(job, []).shape == (0, vectors.shape[1])
+    finally:
+        backend.close()
+    import ray
+
+    assert ray.is_initialized(), "close() must leave a session it did not start"
+
+
+def test_backend_with_an_address_ships_data_through_the_object_store(fault_flag, demo):
+    """With ``ray.address`` set nothing is read from the driver's disk by a worker."""
+    from pipeline.engines.ray import RayBackend
+
+    passages = demo["passages"][:60]
+    job = replace(demo["job"], cache_dir=demo["work"] / "cache-remote")
+    backend = RayBackend(RaySettings(**RAY, address="auto"), seed=7)  # session already up
+    try:
+        vectors = backend.embed(job, passages)
+        assert np.allclose(vectors, demo["vectors"][:60], rtol=0, atol=1e-6)
+        coded = backend.classify(job, passages, vectors)
+    finally:
+        backend.close()
+    ids = {p.id for p in passages}
+    local = [s for s in demo["coded"].suggestions if s.passage_id in ids]
+    _same_coding(coded, type(demo["coded"])(local, {k: v for k, v in
+                                                   demo["coded"].uncertainty.items() if k in ids}))
+
+
+def test_actors_dead_past_their_restarts_are_a_clear_error(fault_flag, demo, monkeypatch):
+    import pipeline.engines.ray as ray_engine
+
+    monkeypatch.setattr(ray_engine, "ACTOR_RESTARTS", 0)
+    job = replace(demo["job"], cache_dir=demo["work"] / "cache-dead")
+    backend = ray_engine.RayBackend(RaySettings(**RAY), seed=7)
+    fault_flag.unlink()  # arm: the first actor to take a batch dies, and is not restarted
+    try:
+        with pytest.raises(EngineError, match="Ray could not finish the embed batches") as err:
+            backend.embed(job, demo["passages"][:40])
+        assert err.value.unit == "embed" and "rerun" in err.value.hint
+        assert fault_flag.exists()
+        # a coder that is not there is named in the driver, before any actor starts
+        missing = replace(job, coder_path=demo["work"] / "no-such-coder")
+        with pytest.raises(ModelError, match="no trained coder") as err:
+            backend.classify(missing, demo["passages"][:4], demo["vectors"][:4])
+        assert err.value.file == str(demo["work"] / "no-such-coder")
+    finally:
+        backend.close()
 
 
 @pytest.fixture(scope="module")
@@ -21,18 +169,9 @@ def local_rows(tmp_path_factory):
     return dump_store(f"sqlite:///{result.output / 'groundcode.db'}")
 
 
-def _ray_run(out, monkeypatch, fault_flag=None):
-    pytest.importorskip("ray")
-    if fault_flag is not None:
-        monkeypatch.setenv("GROUNDCODE_RAY_FAULT", str(fault_flag))
-    else:
-        monkeypatch.delenv("GROUNDCODE_RAY_FAULT", raising=False)
-    config = make_config(demo_dict(out, engine="ray", ray=RAY))
-    return config, run_job(config, progress=False)
-
-
-def test_ray_engine_gives_the_local_suggestions(tmp_path, monkeypatch, local_rows):
-    config, result = _ray_run(tmp_path / "ray", monkeypatch)
+def test_ray_engine_gives_the_local_suggestions(tmp_path, fault_flag, local_rows):
+    config = make_config(demo_dict(tmp_path / "ray", engine="ray", ray=RAY))
+    result = run_job(config, progress=False)
     rows = dump_store(f"sqlite:///{result.output / 'groundcode.db'}")
     assert_same_rows(rows, local_rows, score_tol=1e-6)
     # incremental on Ray too: nothing pending, nothing sent to the cluster
@@ -40,10 +179,11 @@ def test_ray_engine_gives_the_local_suggestions(tmp_path, monkeypatch, local_row
     assert again.processed == {"segment": [], "embed": [], "classify": []}
 
 
-def test_a_killed_actor_is_retried_and_the_rows_are_identical(tmp_path, monkeypatch, local_rows):
-    flag = tmp_path / "actor-died"
-    config, result = _ray_run(tmp_path / "ray", monkeypatch, fault_flag=flag)
-    assert flag.exists(), "an embedding actor must have died mid-batch"
+def test_a_killed_actor_is_retried_and_the_rows_are_identical(tmp_path, fault_flag, local_rows):
+    fault_flag.unlink()  # arm: the first embedding actor to take a batch dies mid-batch
+    config = make_config(demo_dict(tmp_path / "ray", engine="ray", ray=RAY))
+    result = run_job(config, progress=False)
+    assert fault_flag.exists(), "an embedding actor must have died mid-batch"
     rows = dump_store(f"sqlite:///{result.output / 'groundcode.db'}")
     assert_same_rows(rows, local_rows, score_tol=1e-6)
 
