@@ -102,6 +102,12 @@ class ClusterError(GroundcodeError):
     code = "E600"
 
 
+class SaturationError(GroundcodeError):
+    """A saturation test cannot run: too few coded cases, bad base size/run length/threshold."""
+
+    code = "E610"
+
+
 class AgreementInputError(GroundcodeError):
     """Codings for an agreement audit are malformed or refer to unknown units/codes/coders."""
 

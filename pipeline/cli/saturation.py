@@ -16,12 +16,17 @@ def saturation(
         None, "--reserved", help="case ids, comma-separated (default: manifest reserved: true)"
     ),
     out: Path | None = typer.Option(None, "--out", help="folder for saturation.csv/json"),
-    base_size: int = typer.Option(4, "--base-size"),
-    run_length: int = typer.Option(2, "--run-length"),
-    threshold: float = typer.Option(0.05, "--threshold", help="new-information threshold"),
-    orders: int = typer.Option(1000, "--orders", help="bootstrap case orders"),
+    base_size: int | None = typer.Option(None, "--base-size", help="default: saturation.base_size"),
+    run_length: int | None = typer.Option(None, "--run-length", help="default: config"),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="new-information threshold (default: config, 0.05)"
+    ),
+    orders: int | None = typer.Option(None, "--orders", help="bootstrap case orders"),
 ) -> None:
-    """Code the reserved cases, look for new concepts, and print a saturation verdict."""
+    """Code the reserved cases, look for new concepts, and print a saturation verdict.
+
+    Options left out take their value from the config's ``saturation:`` section.
+    """
     from pipeline.cluster.run import code_and_cluster
     from pipeline.config import load_config
     from pipeline.io import atomic_write_text
@@ -36,6 +41,11 @@ def saturation(
     )
 
     cfg = load_config(config)
+    s = cfg.saturation
+    base_size = s.base_size if base_size is None else base_size
+    run_length = s.run_length if run_length is None else run_length
+    threshold = s.threshold if threshold is None else threshold
+    orders = s.orders if orders is None else orders
     coded = code_and_cluster(cfg)
     chosen = [r.strip() for r in reserved.split(",") if r.strip()] if reserved else None
     order, reserved_ids = ordered_cases(coded.documents, chosen)

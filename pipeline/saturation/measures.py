@@ -21,11 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.errors import GroundcodeError
-
-
-class SaturationInputError(GroundcodeError):
-    code = "E610"
+from pipeline.errors import SaturationError
 
 
 @dataclass(frozen=True)
@@ -159,14 +155,21 @@ def _saturation_case(
 
 def _check(codes_per_case, base_size: int, run_length: int, threshold: float) -> None:
     if base_size < 1 or run_length < 1:
-        raise SaturationInputError(
-            f"base size {base_size} and run length {run_length} must be >= 1"
+        raise SaturationError(
+            f"base size {base_size} and run length {run_length} must be >= 1",
+            unit="saturation.base_size / saturation.run_length",
+            hint="use whole numbers of cases, at least 1 each.",
         )
     if not 0.0 <= threshold < 1.0:
-        raise SaturationInputError(f"new-information threshold {threshold} must be in [0, 1)")
+        raise SaturationError(
+            f"new-information threshold {threshold} must be in [0, 1)",
+            unit="saturation.threshold",
+            hint="give a share, e.g. 0.05 for 5%.",
+        )
     if len(codes_per_case) < base_size + run_length:
-        raise SaturationInputError(
+        raise SaturationError(
             f"{len(codes_per_case)} coded cases, fewer than base size + run length "
             f"({base_size} + {run_length})",
+            unit="cases: " + (", ".join(map(str, codes_per_case)) or "none"),
             hint="code more cases or lower the base size / run length.",
         )

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipeline.errors import GroundcodeError
+from pipeline.errors import GroundcodeError, SaturationError
 from pipeline.saturation.measures import bootstrap_saturation, saturation_measures
 from pipeline.saturation.report import render_saturation_section, write_saturation
 
@@ -52,8 +52,12 @@ def test_bootstrap_is_seeded_and_exact_when_order_does_not_matter():
 
 
 def test_too_few_cases_is_a_clear_error():
-    with pytest.raises(GroundcodeError, match="fewer than base size"):
+    with pytest.raises(SaturationError, match="fewer than base size") as err:
         saturation_measures({"c1": {"a"}, "c2": {"b"}}, base_size=4, run_length=2)
+    assert isinstance(err.value, GroundcodeError) and err.value.code == "E610"
+    assert "c1, c2" in str(err.value)
+    with pytest.raises(SaturationError, match=r"saturation\.threshold"):
+        bootstrap_saturation(CASES, threshold=1.5)
 
 
 def test_outputs_and_report_section(tmp_path):
