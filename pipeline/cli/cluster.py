@@ -37,7 +37,11 @@ def cluster(
         f"({result.outlier_share:.0%}) -> {path}"
     )
     for cand in result.candidates:
-        typer.echo(f"  {cand.id} novelty {cand.novelty:.2f} {cand.label.zh} | {cand.label.en}")
+        density = "–" if cand.density_novelty is None else f"{cand.density_novelty:.2f}"
+        typer.echo(
+            f"  {cand.id} ({len(cand.passage_ids)} passages) novelty {cand.novelty:.2f}, "
+            f"uncovered {density}: {cand.label.zh} | {cand.label.en}"
+        )
 
 
 @app.command("codebook-merge")

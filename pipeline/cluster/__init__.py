@@ -19,7 +19,12 @@ from pipeline.cluster.candidates import (
 )
 from pipeline.cluster.estimator import CandidateClusterer
 from pipeline.cluster.keywords import basic_tokenize, ctfidf_keywords, is_keyword_token
-from pipeline.cluster.novelty import KnnNovelty, calibrated_novelty, max_similarity
+from pipeline.cluster.novelty import (
+    KnnNovelty,
+    KnownDensityNovelty,
+    calibrated_novelty,
+    max_similarity,
+)
 from pipeline.cluster.report import render_candidates_section
 from pipeline.cluster.settings import ClusterSettings
 
@@ -31,6 +36,7 @@ __all__ = [
     "ClusterResult",
     "ClusterSettings",
     "KnnNovelty",
+    "KnownDensityNovelty",
     "NearestCode",
     "Representative",
     "basic_tokenize",

@@ -34,12 +34,28 @@ from pipeline.codebook import Codebook
 from pipeline.errors import CodebookError
 from pipeline.io import atomic_write_text
 
-DRAFT_KEYS = ("keywords", "novelty", "nearest_codes", "sources", "passages")
+DRAFT_KEYS = (
+    "keywords",
+    "novelty",
+    "density_novelty",
+    "nearest_codes",
+    "nearest_main",
+    "sources",
+    "passages",
+)
 DRAFT_MARK = {"zh": "（草稿）", "en": "(draft) "}
 
 
 def nearest_main_category(candidate: CandidateCategory, book: Codebook) -> str:
-    """Main category with the largest summed similarity over the candidate's nearest codes."""
+    """The candidate's main category in ``book``.
+
+    With main-category prototypes (``candidate.nearest_main``): the nearest one that
+    is in the codebook. Otherwise the main category with the largest summed
+    similarity over the candidate's nearest initial codes.
+    """
+    for near in candidate.nearest_main:
+        if near.code_id in book and book.get(near.code_id).level == "main":
+            return near.code_id
     votes: dict[str, float] = defaultdict(float)
     for near in candidate.nearest_codes:
         main = book.ancestor_at(near.code_id, "main")
@@ -76,8 +92,12 @@ def candidate_to_code(candidate: CandidateCategory, book: Codebook) -> dict[str,
         ],
         "keywords": list(candidate.keywords),
         "novelty": candidate.novelty,
+        "density_novelty": candidate.density_novelty,
         "nearest_codes": [
             {"id": n.code_id, "similarity": n.similarity} for n in candidate.nearest_codes
+        ],
+        "nearest_main": [
+            {"id": n.code_id, "similarity": n.similarity} for n in candidate.nearest_main
         ],
         "sources": [
             {"passage": r.passage_id, "doc_id": r.doc_id, "start": r.start, "end": r.end}

@@ -16,7 +16,7 @@ import numpy as np
 from pipeline.classify.suggestion import NO_CODE, Suggestion
 from pipeline.cluster.estimator import CandidateClusterer
 from pipeline.cluster.keywords import Tokenizer, basic_tokenize, ctfidf_keywords, passage_tokens
-from pipeline.cluster.novelty import calibrated_novelty, normalize_rows
+from pipeline.cluster.novelty import KnownDensityNovelty, calibrated_novelty, normalize_rows
 from pipeline.cluster.settings import ClusterSettings
 from pipeline.errors import ClusterError
 from pipeline.segment.passage import Passage
@@ -54,6 +54,12 @@ class CandidateCategory:
     nearest_codes: tuple[NearestCode, ...]
     novelty: float
     label: CandidateLabel
+    # mean KnownDensityNovelty of the members (0.5 = as many coded passages nearby as
+    # expected, 1 = none); None when no passage, or every passage, has a confident code
+    density_novelty: float | None = None
+    # main categories nearest to the centroid, by their own prototypes (name,
+    # definition and children); empty when no main-category prototypes were given
+    nearest_main: tuple[NearestCode, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ def find_candidates(
     suggestions: Iterable[Suggestion] | None = None,
     reference_similarities=None,
     tokenizer: Tokenizer = basic_tokenize,
+    main_prototypes=None,
+    main_ids: Sequence[str] = (),
 ) -> ClusterResult:
     """Cluster the uncoded passages (all of them with ``settings.all_passages``).
 
@@ -87,24 +95,23 @@ def find_candidates(
     ``code_ids``. ``suggestions`` decide which passages are uncoded and are required
     unless ``all_passages`` is set. ``reference_similarities`` (best-code cosine of
     coded passages) calibrate the novelty score (see :mod:`pipeline.cluster.novelty`).
+    ``main_prototypes`` (one row per id in ``main_ids``) give each candidate its
+    nearest main categories.
     """
     vecs, protos = _check_inputs(passages, vectors, prototypes, code_ids)
+    mains = None
+    if main_prototypes is not None:
+        mains = (_check_inputs(passages, vectors, main_prototypes, main_ids)[1], tuple(main_ids))
+    suggestions = None if suggestions is None else list(suggestions)
     chosen = _choose(passages, suggestions, settings)
     if len(chosen) < settings.min_cluster_size:
         return ClusterResult((), tuple(passages[i].id for i in chosen), 1.0 if chosen else 0.0)
     sub_passages = [passages[i] for i in chosen]
     sub_vecs = vecs[chosen]
-    labels = CandidateClusterer(
-        min_cluster_size=settings.min_cluster_size,
-        min_samples=settings.min_samples,
-        cluster_selection_epsilon=settings.cluster_selection_epsilon,
-        reduce_dims=settings.reduce_dims,
-        target_outlier_share=settings.target_outlier_share,
-        cluster_selection_method=settings.cluster_selection_method,
-        random_state=seed,
-    ).fit_predict(sub_vecs)
+    labels = clusterer_from_settings(settings, seed).fit_predict(sub_vecs)
     tokens = [passage_tokens(p, tokenizer) for p in sub_passages]
     keywords = ctfidf_keywords(tokens, labels, settings.keywords)
+    density = _density_novelty(passages, vecs, chosen, suggestions)
     candidates = tuple(
         _describe(
             f"C{c + 1:02d}",
@@ -116,11 +123,41 @@ def find_candidates(
             keywords.get(c, []),
             settings,
             reference_similarities,
+            density,
+            mains,
         )
         for c in range(int(labels.max()) + 1)
     )
     outliers = tuple(p.id for p, lab in zip(sub_passages, labels, strict=True) if lab == -1)
     return ClusterResult(candidates, outliers, float(np.mean(labels == -1)))
+
+
+def clusterer_from_settings(settings: ClusterSettings, seed: int) -> CandidateClusterer:
+    return CandidateClusterer(
+        min_cluster_size=settings.min_cluster_size,
+        min_samples=settings.min_samples,
+        cluster_selection_epsilon=settings.cluster_selection_epsilon,
+        reduce_dims=settings.reduce_dims,
+        target_outlier_share=settings.target_outlier_share,
+        cluster_selection_method=settings.cluster_selection_method,
+        random_state=seed,
+        algorithm=settings.algorithm,
+        reduce=settings.reduce,
+        n_neighbors=settings.n_neighbors,
+        n_clusters=settings.n_clusters,
+        min_agreement=settings.min_agreement,
+    )
+
+
+def _density_novelty(passages, vecs, chosen, suggestions) -> np.ndarray | None:
+    """KnownDensityNovelty of the chosen passages, coded passages as the known examples."""
+    if suggestions is None:
+        return None
+    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
+    known = np.array([p.id in coded for p in passages], dtype=bool)
+    if known.all() or not known.any() or len(passages) <= 5:
+        return None
+    return KnownDensityNovelty().fit(vecs, known, rows=chosen).novelty_
 
 
 def _check_inputs(passages, vectors, prototypes, code_ids) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +190,7 @@ def _choose(passages, suggestions, settings: ClusterSettings) -> list[int]:
 
 
 def _describe(
-    cid, members, passages, vecs, protos, code_ids, keywords, settings, reference
+    cid, members, passages, vecs, protos, code_ids, keywords, settings, reference, density, mains
 ) -> CandidateCategory:
     centroid = normalize_rows(vecs[members].mean(axis=0, keepdims=True))[0]
     central = vecs[members] @ centroid
@@ -161,8 +198,6 @@ def _describe(
     reps = tuple(
         _representative(passages[members[j]], central[j]) for j in order[: settings.representatives]
     )
-    code_sims = protos @ centroid
-    nearest = sorted(range(len(code_ids)), key=lambda j: (-code_sims[j], code_ids[j]))
     member_best = (vecs[members] @ protos.T).max(axis=1)
     words = tuple(word for word, _ in keywords)
     return CandidateCategory(
@@ -170,13 +205,18 @@ def _describe(
         passage_ids=tuple(passages[i].id for i in members),
         keywords=words,
         representatives=reps,
-        nearest_codes=tuple(
-            NearestCode(code_ids[j], round(float(code_sims[j]), 6))
-            for j in nearest[: settings.nearest_codes]
-        ),
+        nearest_codes=_nearest(protos, code_ids, centroid, settings.nearest_codes),
         novelty=round(float(calibrated_novelty([np.median(member_best)], reference)[0]), 6),
         label=suggest_label(words),
+        density_novelty=None if density is None else round(float(density[members].mean()), 6),
+        nearest_main=() if mains is None else _nearest(*mains, centroid, settings.nearest_codes),
     )
+
+
+def _nearest(protos, ids, centroid, count: int) -> tuple[NearestCode, ...]:
+    sims = protos @ centroid
+    order = sorted(range(len(ids)), key=lambda j: (-sims[j], ids[j]))
+    return tuple(NearestCode(ids[j], round(float(sims[j]), 6)) for j in order[:count])
 
 
 def _representative(passage: Passage, similarity: float) -> Representative:

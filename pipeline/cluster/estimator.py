@@ -1,14 +1,30 @@
-"""``CandidateClusterer``: deterministic density clustering of passage embeddings.
+"""``CandidateClusterer``: deterministic clustering of passage embeddings, outliers kept.
 
-scikit-learn's ``HDBSCAN`` on L2-normalized vectors (Euclidean distance on the unit
-sphere orders pairs like cosine distance), after an optional PCA. HDBSCAN itself has
-no randomness; PCA uses the full SVD, so the same vectors always give the same
-labels. Outliers keep the label ``-1``; they are never forced into a cluster.
+Two algorithms, both on L2-normalized vectors (Euclidean distance on the unit
+sphere orders pairs like cosine distance):
 
-With ``target_outlier_share`` the clusterer tries a small fixed grid of
-``min_samples`` x ``cluster_selection_epsilon`` values and keeps the setting whose
-outlier share is closest to the target (ties: the earlier grid point, i.e. the
-smaller ``min_samples`` and epsilon).
+- ``"hdbscan"``: scikit-learn's ``HDBSCAN``, after an optional reduction
+  to ``reduce_dims`` components, by PCA (full SVD) or by the spectral embedding of
+  the k-NN graph (:mod:`pipeline.cluster.graph`, the coordinates UMAP starts from).
+  Outliers are HDBSCAN's noise points. With ``target_outlier_share`` the clusterer
+  tries a small fixed grid of ``min_samples`` x ``cluster_selection_epsilon``
+  values and keeps the setting whose outlier share is closest to the target (ties:
+  the earlier grid point, i.e. the smaller ``min_samples`` and epsilon).
+- ``"spectral"`` (default): spectral clustering of the k-NN graph. HDBSCAN on the
+  spectral embedding counts the dense groups (``min_cluster_size``,
+  ``min_samples``), unless ``n_clusters`` is given; k-means (seeded) on the k
+  leading eigenvectors of the normalized affinity (each scaled by its eigenvalue,
+  rows normalized, after Ng, Jordan & Weiss) draws the boundaries between that
+  many groups. A passage is an
+  outlier when fewer than ``min_agreement`` of its ``n_neighbors`` nearest passages
+  fall in its cluster (it sits between clusters), when even its nearest passage is
+  farther away than each of its neighbours' own k-th nearest (it is isolated), or
+  when its cluster has fewer than ``min_cluster_size`` members. With ``target_outlier_share`` the passages
+  with the lowest agreement are the outliers, up to that share. When HDBSCAN finds
+  at most one dense group, its own labels are the result.
+
+Reductions and k-means run single-threaded (threadpoolctl), so the same vectors
+and ``random_state`` give the same labels on any machine.
 """
 
 from __future__ import annotations
@@ -17,22 +33,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.cluster.novelty import normalize_rows
 from pipeline.errors import ClusterError, NotFittedError
 
 _EPSILON_QUANTILES = (0.0, 0.1, 0.25, 0.5)
+_SPECTRAL_DIMS = 20  # spectral embedding size when reduce_dims is not set
 
 
 @dataclass(frozen=True)
 class ClusterParams:
-    min_samples: int
-    cluster_selection_epsilon: float
+    """The setting used: HDBSCAN's ``min_samples`` and epsilon, or k-means' k and agreement."""
+
+    min_samples: int | None
+    cluster_selection_epsilon: float | None
+    n_clusters: int | None = None
+    min_agreement: float | None = None
 
 
 class CandidateClusterer:
     """scikit-learn-style estimator: ``fit(X)`` sets ``labels_`` (-1 = outlier).
 
     Learned state: ``labels_``, ``n_clusters_``, ``outlier_share_``, ``params_``
-    (the HDBSCAN setting used) and ``embedding_`` (the vectors HDBSCAN saw).
+    (the setting used) and ``embedding_`` (the vectors the clustering saw).
     """
 
     def __init__(
@@ -44,6 +66,11 @@ class CandidateClusterer:
         target_outlier_share: float | None = None,
         cluster_selection_method: str = "eom",
         random_state: int = 0,
+        algorithm: str = "spectral",
+        reduce: str = "pca",
+        n_neighbors: int = 15,
+        n_clusters: int | None = None,
+        min_agreement: float = 0.3,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -52,19 +79,22 @@ class CandidateClusterer:
         self.target_outlier_share = target_outlier_share
         self.cluster_selection_method = cluster_selection_method
         self.random_state = random_state
+        self.algorithm = algorithm
+        self.reduce = reduce
+        self.n_neighbors = n_neighbors
+        self.n_clusters = n_clusters
+        self.min_agreement = min_agreement
 
     def fit(self, X, y=None) -> CandidateClusterer:
+        from threadpoolctl import threadpool_limits
+
+        _check_options(self.algorithm, self.reduce)
         data = _check_matrix(X, self.min_cluster_size)
-        embedding = self._reduce(data)
-        if self.target_outlier_share is None:
-            params = ClusterParams(
-                self.min_samples or self.min_cluster_size, self.cluster_selection_epsilon
-            )
-            labels = _hdbscan(
-                embedding, self.min_cluster_size, params, self.cluster_selection_method
-            )
-        else:
-            params, labels = self._search(embedding)
+        with threadpool_limits(limits=1):
+            if self.algorithm == "spectral":
+                embedding, params, labels = self._fit_spectral(data)
+            else:
+                embedding, params, labels = self._fit_hdbscan(data)
         self.embedding_ = embedding
         self.params_ = params
         self.labels_ = _canonical_labels(labels)
@@ -75,13 +105,57 @@ class CandidateClusterer:
     def fit_predict(self, X, y=None) -> np.ndarray:
         return self.fit(X).labels_
 
-    def _reduce(self, data: np.ndarray) -> np.ndarray:
-        if self.reduce_dims is not None and self.reduce_dims < min(data.shape):
-            from sklearn.decomposition import PCA
+    def _fit_hdbscan(self, data: np.ndarray):
+        embedding = self._reduce(data)
+        if self.target_outlier_share is None:
+            params = ClusterParams(
+                self.min_samples or self.min_cluster_size, self.cluster_selection_epsilon
+            )
+            labels = _hdbscan(
+                embedding, self.min_cluster_size, params, self.cluster_selection_method
+            )
+        else:
+            params, labels = self._search(embedding)
+        return embedding, params, labels
 
-            pca = PCA(self.reduce_dims, svd_solver="full", random_state=self.random_state)
-            data = pca.fit_transform(data)
-        return _normalize(data)
+    def _fit_spectral(self, data: np.ndarray):
+        from pipeline.cluster.graph import SpectralGraph, neighbour_agreement
+
+        graph = SpectralGraph(self.n_neighbors, self.random_state).fit(data)
+        values, coords = graph.coordinates(self.reduce_dims or _SPECTRAL_DIMS)
+        embedding = normalize_rows(coords * values)
+        density = ClusterParams(self.min_samples or self.min_cluster_size, 0.0)
+        dense = _hdbscan(embedding, self.min_cluster_size, density)
+        k = self.n_clusters or int(dense.max() + 1)
+        k = min(k, data.shape[0] // self.min_cluster_size)
+        if k <= 1:  # at most one dense group: HDBSCAN's own labels, its noise stays noise
+            return embedding, ClusterParams(density.min_samples, 0.0, max(k, 0), None), dense
+        values, vectors = graph.eigen(k)
+        labels = _kmeans(normalize_rows(vectors * values), k, self.random_state)
+        agreement = neighbour_agreement(labels, graph.neighbours_)
+        threshold = self.min_agreement
+        if self.target_outlier_share is not None:
+            threshold = _share_threshold(agreement, self.target_outlier_share)
+        labels[agreement < threshold - 1e-12] = -1
+        labels[graph.isolated_] = -1
+        labels = _drop_small(labels, self.min_cluster_size)
+        params = ClusterParams(density.min_samples, 0.0, k, round(float(threshold), 6))
+        return embedding, params, labels
+
+    def _reduce(self, data: np.ndarray) -> np.ndarray:
+        if self.reduce_dims is None or self.reduce_dims >= min(data.shape):
+            return _normalize(data)
+        if self.reduce == "spectral":
+            from pipeline.cluster.graph import spectral_embedding
+
+            coords, _ = spectral_embedding(
+                data, self.reduce_dims, self.n_neighbors, self.random_state
+            )
+            return coords
+        from sklearn.decomposition import PCA
+
+        pca = PCA(self.reduce_dims, svd_solver="full", random_state=self.random_state)
+        return _normalize(pca.fit_transform(data))
 
     def _search(self, embedding: np.ndarray) -> tuple[ClusterParams, np.ndarray]:
         best: tuple[float, ClusterParams, np.ndarray] | None = None
@@ -93,6 +167,42 @@ class CandidateClusterer:
             if best is None or gap < best[0] - 1e-12:
                 best = (gap, params, labels)
         return best[1], best[2]
+
+
+def _check_options(algorithm: str, reduce: str) -> None:
+    if algorithm not in ("hdbscan", "spectral"):
+        raise ClusterError(
+            f"unknown clustering algorithm {algorithm!r}",
+            unit="cluster.algorithm",
+            hint="use 'hdbscan' or 'spectral'.",
+        )
+    if reduce not in ("pca", "spectral"):
+        raise ClusterError(
+            f"unknown reduction {reduce!r}", unit="cluster.reduce", hint="use 'pca' or 'spectral'."
+        )
+
+
+def _kmeans(embedding: np.ndarray, k: int, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    model = KMeans(k, n_init=4, random_state=seed)
+    return model.fit_predict(embedding).astype(np.int64)
+
+
+def _share_threshold(agreement: np.ndarray, share: float) -> float:
+    """Smallest agreement value that marks at most ``share`` of the rows as outliers."""
+    values = np.sort(agreement)
+    count = int(np.floor(share * len(values) + 1e-9))
+    return float(values[count]) if count < len(values) else float("inf")
+
+
+def _drop_small(labels: np.ndarray, min_size: int) -> np.ndarray:
+    out = labels.copy()
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    for cid, count in zip(ids, counts, strict=True):
+        if count < min_size:
+            out[labels == cid] = -1
+    return out
 
 
 def check_fitted(estimator: CandidateClusterer) -> None:

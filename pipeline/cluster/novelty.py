@@ -12,6 +12,15 @@ Two scores, both "higher = more novel":
   nearest known (coded) examples, divided by the typical value of that distance
   among the known examples themselves (leave-one-out median). It does not assume
   a code is one blob around a centroid, which matters for broad codes.
+- :class:`KnownDensityNovelty` looks at the corpus itself: among a passage's
+  nearest passages (known examples and corpus passages pooled), how many are
+  known examples, compared with their share of the pool. A new theme shows up as a
+  region of the corpus with many passages but no known examples, even when each of
+  its passages is, on its own, not far from some code. The score is the estimated
+  probability that a passage comes from the corpus rather than from the known
+  examples at equal priors: 0.5 = as many known examples nearby as expected, 1 = none
+  at all. It is averaged over several neighbourhood sizes (shares of the pool), so
+  small and large themes both show.
 """
 
 from __future__ import annotations
@@ -73,3 +82,68 @@ class KnnNovelty:
             top = -np.sort(-sims, axis=1)[:, :k]
             out[lo : lo + 2048] = 1.0 - (top[:, 1:] if skip_self else top).mean(axis=1)
         return out
+
+
+class KnownDensityNovelty:
+    """Scarcity of known examples around each passage (see the module docstring).
+
+    ``fit(X, known, rows=None)``: ``X`` is the pool (known examples and corpus
+    passages, one row each), ``known`` a boolean mask over it, ``rows`` the row
+    indices to score (default: all). Learned state: ``novelty_`` (aligned to
+    ``rows``), ``known_share_`` (known examples' share of the pool) and ``ks_`` (the
+    neighbourhood sizes used). A row is never its own neighbour.
+    """
+
+    def __init__(self, scales: tuple[float, ...] = (0.01, 0.02, 0.04, 0.08), min_k: int = 5):
+        self.scales = scales
+        self.min_k = min_k
+
+    def fit(self, X, known, rows=None) -> KnownDensityNovelty:
+        pool = normalize_rows(X)
+        mask = np.asarray(known, dtype=bool)
+        _check_pool(pool, mask, self.min_k)
+        n = pool.shape[0]
+        rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+        ks = sorted({min(n - 1, max(self.min_k, round(s * n))) for s in self.scales})
+        share = float(mask.mean())
+        counts = _known_counts(pool, mask, rows, ks)
+        novelty = np.zeros(len(rows))
+        for j, k in enumerate(ks):
+            f = counts[:, j] / k
+            novelty += (1 - f) * share / ((1 - f) * share + f * (1 - share))
+        self.novelty_ = novelty / len(ks)
+        self.known_share_ = share
+        self.ks_ = tuple(ks)
+        return self
+
+
+def _check_pool(pool: np.ndarray, mask: np.ndarray, min_k: int) -> None:
+    if pool.ndim != 2 or mask.shape != (pool.shape[0],):
+        raise ClusterError(
+            f"known mask of shape {mask.shape} does not match {pool.shape[0]} pooled vectors",
+            hint="pass one True/False per pooled row (True = known example).",
+        )
+    if mask.all() or not mask.any():
+        raise ClusterError(
+            "density novelty needs both known examples and corpus passages in the pool",
+            hint="code some passages first, or leave some passages uncoded.",
+        )
+    if pool.shape[0] <= min_k:
+        raise ClusterError(f"{pool.shape[0]} pooled vectors, need more than min_k={min_k}")
+
+
+def _known_counts(pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks) -> np.ndarray:
+    """Known examples among each row's k nearest other rows, for every k in ``ks``."""
+    top_k = ks[-1]
+    counts = np.empty((len(rows), len(ks)))
+    for lo in range(0, len(rows), 1024):
+        chunk = rows[lo : lo + 1024]
+        sims = pool[chunk] @ pool.T
+        sims[np.arange(len(chunk)), chunk] = -np.inf
+        part = np.argpartition(-sims, top_k - 1, axis=1)[:, :top_k]
+        part_sims = np.take_along_axis(sims, part, axis=1)
+        order = np.lexsort((part, -part_sims), axis=1)  # nearest first, ties by row index
+        near_known = mask[np.take_along_axis(part, order, axis=1)]
+        cumulative = np.cumsum(near_known, axis=1)
+        counts[lo : lo + 1024] = cumulative[:, [k - 1 for k in ks]]
+    return counts

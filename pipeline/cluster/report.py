@@ -7,10 +7,17 @@ from html import escape
 from pipeline.cluster.candidates import CandidateCategory, ClusterResult
 
 
+def _optional(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def _candidate_rows(candidate: CandidateCategory) -> str:
     nearest = ", ".join(
         f"{escape(n.code_id)} ({n.similarity:.2f})" for n in candidate.nearest_codes
     )
+    if candidate.nearest_main:
+        top = candidate.nearest_main[0]
+        nearest = f"main {escape(top.code_id)} ({top.similarity:.2f}); {nearest}"
     reps = "".join(
         f'<li><span class="loc">{escape(r.doc_id)} {r.start}–{r.end}</span> {escape(r.text)}</li>'
         for r in candidate.representatives
@@ -19,6 +26,7 @@ def _candidate_rows(candidate: CandidateCategory) -> str:
         f'<tr id="candidate-{escape(candidate.id)}"><td>{escape(candidate.id)}</td>'
         f"<td>{escape(candidate.label.zh)}<br>{escape(candidate.label.en)}</td>"
         f"<td>{len(candidate.passage_ids)}</td><td>{candidate.novelty:.2f}</td>"
+        f"<td>{_optional(candidate.density_novelty)}</td>"
         f"<td>{escape('、'.join(candidate.keywords))}</td><td>{nearest}</td>"
         f"<td><ul>{reps}</ul></td></tr>"
     )
@@ -27,7 +35,9 @@ def _candidate_rows(candidate: CandidateCategory) -> str:
 def render_candidates_section(result: ClusterResult) -> str:
     """``<section id="candidates">`` with one table row per candidate category."""
     head = (
-        "<tr><th>id</th><th>label</th><th>passages</th><th>novelty</th><th>keywords</th>"
+        "<tr><th>id</th><th>label</th><th>passages</th><th>novelty</th>"
+        '<th title="0.5 = as many coded passages nearby as expected, 1 = none">'
+        "uncovered</th><th>keywords</th>"
         "<th>nearest codes</th><th>representative passages</th></tr>"
     )
     rows = "".join(_candidate_rows(c) for c in result.candidates)

@@ -15,6 +15,12 @@ class ClusterSettings(Section):
     ``min_samples`` / ``cluster_selection_epsilon`` are HDBSCAN's own knobs; when
     ``target_outlier_share`` is set they are chosen by a small deterministic search
     instead (the pair whose outlier share is closest to the target).
+
+    ``algorithm: spectral`` clusters the k-NN graph instead (k-means on its spectral
+    embedding, ``n_clusters`` groups, default ``sqrt(n / 2)``); a passage stays an
+    outlier when fewer than ``min_agreement`` of its ``n_neighbors`` nearest passages
+    share its cluster. ``reduce: spectral`` gives HDBSCAN that embedding instead of
+    PCA. See :mod:`pipeline.cluster.estimator`.
     """
 
     enabled: bool = True
@@ -23,7 +29,12 @@ class ClusterSettings(Section):
     min_samples: int | None = Field(default=None, ge=1)
     cluster_selection_epsilon: float = Field(default=0.0, ge=0.0)
     cluster_selection_method: Literal["eom", "leaf"] = "eom"  # leaf: more, smaller clusters
-    reduce_dims: int | None = Field(default=None, ge=1)  # PCA components before HDBSCAN
+    reduce_dims: int | None = Field(default=None, ge=1)  # components before clustering
+    algorithm: Literal["spectral", "hdbscan"] = "spectral"
+    reduce: Literal["pca", "spectral"] = "pca"  # how reduce_dims components are made
+    n_neighbors: int = Field(default=15, ge=2)  # k-NN graph (spectral embedding, agreement)
+    n_clusters: int | None = Field(default=None, ge=1)  # spectral algorithm only
+    min_agreement: float = Field(default=0.3, ge=0.0, le=1.0)  # spectral algorithm only
     target_outlier_share: float | None = Field(default=None, gt=0.0, lt=1.0)
     keywords: int = Field(default=10, ge=1)
     representatives: int = Field(default=3, ge=1)

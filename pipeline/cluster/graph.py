@@ -1,0 +1,188 @@
+"""k-nearest-neighbour graph tools for clustering: neighbours, spectral embedding, agreement.
+
+The spectral embedding is the Laplacian-eigenmap view of a k-NN graph (the
+initialisation UMAP itself uses): edges carry a heat-kernel weight scaled by the two
+passages' own distances to their 7th neighbour (self-tuning spectral clustering),
+so dense and sparse regions count alike; the graph is symmetrised; the leading eigenvectors of the normalized
+adjacency ``D^-1/2 W D^-1/2`` (after the trivial one) give coordinates in which
+passages that share many neighbours sit close together. Everything is
+deterministic: exact neighbours, a dense eigensolver for small inputs and ARPACK
+with a seeded start vector for large ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.cluster.novelty import normalize_rows
+
+_DENSE_LIMIT = 1500  # up to this many rows the dense eigensolver is fast enough
+_CHUNK = 2048
+_LOCAL_SCALE = 7  # neighbour whose distance sets a row's own scale
+
+
+def knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cosine neighbours of each row among the other rows (self excluded).
+
+    Returns ``(distances, indices)``, each ``(n, k)``, nearest first; distance is the
+    Euclidean distance between unit vectors; ties go to the lower row index.
+    """
+    unit = normalize_rows(X)
+    n = unit.shape[0]
+    k = min(k, n - 1)
+    dist = np.empty((n, k))
+    idx = np.empty((n, k), dtype=np.int64)
+    for lo in range(0, n, _CHUNK):
+        sims = unit[lo : lo + _CHUNK] @ unit.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + lo] = -np.inf  # never your own neighbour
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        top = np.take_along_axis(sims, order, axis=1)
+        idx[lo : lo + _CHUNK] = order
+        dist[lo : lo + _CHUNK] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))
+    return dist, idx
+
+
+def knn_graph(dist: np.ndarray, idx: np.ndarray):
+    """Symmetric affinity matrix (scipy CSR) from a k-NN list, with local scaling.
+
+    ``w_ij = exp(-d_ij^2 / (s_i s_j))`` where ``s_i`` is the distance from row i to its
+    7th nearest neighbour (Zelnik-Manor & Perona's self-tuning scale), so a tight
+    group and a loose one both get strong inner edges and weak outward ones.
+    """
+    import scipy.sparse as sp
+
+    n, k = idx.shape
+    scale = np.maximum(dist[:, min(_LOCAL_SCALE, k) - 1], 1e-12)
+    weights = np.exp(-(dist**2) / (scale[:, None] * scale[idx]))
+    graph = sp.csr_matrix((weights.ravel(), (np.repeat(np.arange(n), k), idx.ravel())), (n, n))
+    return graph.maximum(graph.T).tocsr()
+
+
+def isolated(dist: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Rows whose nearest neighbour is farther away than each of their neighbours' k-th.
+
+    Such a row lies outside every neighbour's own neighbourhood: nobody near it
+    counts it as near, even its closest passage.
+    """
+    return dist[:, 0] > dist[idx, -1].max(axis=1)
+
+
+class SpectralGraph:
+    """The normalized k-NN affinity ``D^-1/2 W D^-1/2`` of X and its leading eigenvectors.
+
+    Learned state: ``neighbours_`` (each row's k-NN indices), ``isolated_`` (the
+    rows :func:`isolated` picks out), ``affinity_``, ``sqrt_degree_`` and
+    ``components_``: one unit vector ``D^1/2 1_c`` per connected component of the
+    graph (largest component first). Those span the eigenvalue-1 space exactly, so
+    :meth:`eigen` takes them as they are and asks the solver only for the rest, on
+    the affinity with them deflated: a repeated eigenvalue 1 (several disconnected
+    groups) can then never make the solver miss a group.
+    """
+
+    def __init__(self, n_neighbors: int = 15, seed: int = 0) -> None:
+        self.n_neighbors = n_neighbors
+        self.seed = seed
+
+    def fit(self, X) -> SpectralGraph:
+        import scipy.sparse as sp
+
+        dist, idx = knn(X, self.n_neighbors)
+        graph = knn_graph(dist, idx)
+        self.sqrt_degree_ = np.sqrt(np.maximum(np.asarray(graph.sum(axis=1)).ravel(), 1e-12))
+        inv_sqrt = sp.diags(1.0 / self.sqrt_degree_)
+        self.affinity_ = (inv_sqrt @ graph @ inv_sqrt).tocsr()
+        self.components_ = _component_vectors(graph, self.sqrt_degree_)
+        self.neighbours_ = idx
+        self.isolated_ = isolated(dist, idx)
+        return self
+
+    def eigen(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``count`` leading eigenvalues and unit eigenvectors, largest first."""
+        n, parts = self.components_.shape
+        count = max(1, min(count, n - 1))
+        if count <= parts:
+            return np.ones(count), self.components_[:, :count]
+        values, vectors = _deflated_leading(
+            self.affinity_, self.components_, count - parts, self.seed
+        )
+        return np.r_[np.ones(parts), values], np.column_stack([self.components_, vectors])
+
+    def coordinates(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` leading non-trivial eigenvalues and Laplacian-eigenmap coordinates.
+
+        Coordinates are ``D^-1/2`` times the eigenvectors (the trivial direction
+        ``D^1/2 1`` removed), signs fixed so each column's largest entry is positive;
+        rows are not normalized.
+        """
+        n, parts = self.components_.shape
+        count = max(1, min(count, n - 2))
+        within = _without_trivial(self.components_, self.sqrt_degree_)
+        values, vectors = np.ones(within.shape[1]), within
+        if count > within.shape[1]:
+            rest = count - within.shape[1]
+            more_values, more = _deflated_leading(self.affinity_, self.components_, rest, self.seed)
+            values, vectors = np.r_[values, more_values], np.column_stack([vectors, more])
+        coords = vectors[:, :count] / self.sqrt_degree_[:, None]
+        pivot = np.abs(coords).argmax(axis=0)
+        coords = coords * np.sign(coords[pivot, np.arange(coords.shape[1])])
+        return values[:count], coords
+
+
+def spectral_embedding(
+    X, n_components: int, n_neighbors: int = 15, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row-normalized diffusion coordinates of X's k-NN graph, and the k-NN indices.
+
+    Each Laplacian-eigenmap coordinate is scaled by its eigenvalue, so directions
+    that separate groups weigh more than the ones that vary within a group.
+    """
+    graph = SpectralGraph(n_neighbors, seed).fit(X)
+    values, coords = graph.coordinates(n_components)
+    return normalize_rows(coords * values), graph.neighbours_
+
+
+def _component_vectors(graph, sqrt_degree: np.ndarray) -> np.ndarray:
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(graph, directed=False)
+    ids, first, sizes = np.unique(labels, return_index=True, return_counts=True)
+    order = sorted(range(len(ids)), key=lambda j: (-sizes[j], first[j]))
+    vectors = np.zeros((len(labels), len(ids)))
+    for col, j in enumerate(order):
+        member = labels == ids[j]
+        vectors[member, col] = sqrt_degree[member] / np.linalg.norm(sqrt_degree[member])
+    return vectors
+
+
+def _without_trivial(components: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the component span with the direction ``D^1/2 1`` removed."""
+    if components.shape[1] == 1:
+        return components[:, :0]
+    trivial = sqrt_degree / np.linalg.norm(sqrt_degree)
+    rest = components - np.outer(trivial, trivial @ components)
+    left, _, _ = np.linalg.svd(rest, full_matrices=False)
+    return left[:, : components.shape[1] - 1]
+
+
+def _deflated_leading(affinity, known: np.ndarray, count: int, seed: int):
+    """``count`` leading eigenpairs of ``affinity - known known^T``, largest first."""
+    n = affinity.shape[0]
+    if n <= _DENSE_LIMIT or count >= n - 1:
+        values, vectors = np.linalg.eigh(affinity.toarray() - known @ known.T)
+    else:
+        from scipy.sparse.linalg import LinearOperator, eigsh
+
+        operator = LinearOperator(
+            (n, n), matvec=lambda x: affinity @ x - known @ (known.T @ x), dtype=np.float64
+        )
+        start = np.random.default_rng(seed).uniform(0.5, 1.5, n)
+        start -= known @ (known.T @ start)
+        values, vectors = eigsh(operator, k=count, which="LA", v0=start, tol=1e-8)
+    order = np.argsort(-values, kind="stable")[:count]
+    return values[order], vectors[:, order]
+
+
+def neighbour_agreement(labels: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Share of each row's neighbours that carry the row's own label."""
+    return (labels[idx] == labels[:, None]).mean(axis=1)
