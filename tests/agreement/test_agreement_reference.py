@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,8 +15,9 @@ from pipeline.agreement.coefficients import (
     raw_coefficient,
     table_coefficient,
 )
+from tests.conftest import data_dir  # noqa: E402
 
-DATA = Path(os.environ.get("GROUNDCODE_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))
+DATA = data_dir()
 REF = DATA / "agreement-reference"
 pytestmark = pytest.mark.skipif(not REF.is_dir(), reason=f"reference data not found at {REF}")
 
