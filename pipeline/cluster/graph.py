@@ -25,7 +25,9 @@ def knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine neighbours of each row among the other rows (self excluded).
 
     Returns ``(distances, indices)``, each ``(n, k)``, nearest first; distance is the
-    Euclidean distance between unit vectors; ties go to the lower row index.
+    Euclidean distance between unit vectors; ties within the k go to the lower row
+    index (which of several rows tied at the k-th place is kept is deterministic but
+    arbitrary).
     """
     unit = normalize_rows(X)
     n = unit.shape[0]
@@ -36,7 +38,9 @@ def knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         sims = unit[lo : lo + _CHUNK] @ unit.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + lo] = -np.inf  # never your own neighbour
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        part = np.argpartition(sims, n - k, axis=1)[:, n - k :]  # the k largest
+        part_sims = np.take_along_axis(sims, part, axis=1)
+        order = np.take_along_axis(part, np.lexsort((part, -part_sims), axis=1), axis=1)
         top = np.take_along_axis(sims, order, axis=1)
         idx[lo : lo + _CHUNK] = order
         dist[lo : lo + _CHUNK] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))

@@ -140,7 +140,8 @@ def _known_counts(pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks) -> n
         chunk = rows[lo : lo + 1024]
         sims = pool[chunk] @ pool.T
         sims[np.arange(len(chunk)), chunk] = -np.inf
-        part = np.argpartition(-sims, top_k - 1, axis=1)[:, :top_k]
+        cut = sims.shape[1] - top_k
+        part = np.argpartition(sims, cut, axis=1)[:, cut:]  # the top_k largest
         part_sims = np.take_along_axis(sims, part, axis=1)
         order = np.lexsort((part, -part_sims), axis=1)  # nearest first, ties by row index
         near_known = mask[np.take_along_axis(part, order, axis=1)]
