@@ -95,9 +95,16 @@ def _clusters(view: StoreView, config, book, job, backend, out: Path):
     passages = view.codable
     if len(passages) < max(config.cluster.min_cluster_size, 2):
         return None
+    from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
+
     vectors = backend.embed(job, passages)
-    coder = job_coder(job, job_embedder(job))
+    embedder = job_embedder(job)
+    coder = job_coder(job, embedder)
     zero = getattr(coder, "zero_shot_", coder)
+    main_ids = book.codable_ids("main")
+    main_prototypes = build_prototypes(
+        embedder, book, main_ids, getattr(zero, "recipe", PrototypeRecipe())
+    )
     prototypes, code_ids = zero.prototypes_, zero.code_ids_
     initial = [s for s in view.suggestions if s.level == "initial"]
     coded = {s.passage_id for s in initial if s.accepted and s.code_id != NONE}
@@ -106,6 +113,7 @@ def _clusters(view: StoreView, config, book, job, backend, out: Path):
     result = find_candidates(
         passages, vectors, prototypes, code_ids, config.cluster, config.seed,
         suggestions=initial, reference_similarities=reference, tokenizer=tokenize,
+        main_prototypes=main_prototypes, main_ids=main_ids,
     )
     write_candidates(result, book, out / "candidates.yaml")
     return result
