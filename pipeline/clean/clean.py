@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from pipeline.clean.removal import CleanResult, Removal
-from pipeline.clean.rules import RULES, corpus_paragraphs
+from pipeline.clean.rules import RULES, corpus_paragraphs, near_duplicates
 from pipeline.clean.settings import CleanSettings
 from pipeline.corpus.document import Document
 from pipeline.errors import CleanError
 
 
 def clean_corpus(
-    documents: Iterable[Document], settings: CleanSettings | None = None
+    documents: Iterable[Document],
+    settings: CleanSettings | None = None,
+    memo_path: str | Path | None = None,
 ) -> list[CleanResult]:
     """One ``CleanResult`` per document, in input order; document texts are unchanged.
 
     Rules run in order (too short, patterns, boilerplate, exact and near duplicates);
     a paragraph is removed by the first rule that applies, and "first occurrence"
     means first in input-document then text order. ``enabled: false`` removes nothing.
+
+    ``memo_path`` (a file in the run's cache) lets the near-duplicate rule reuse the
+    last run's decisions for unchanged leading paragraphs; the result is the same.
     """
     settings = settings if settings is not None else CleanSettings()
     documents = list(documents)
@@ -35,7 +41,10 @@ def clean_corpus(
     paragraphs = corpus_paragraphs(documents)
     removed: dict[int, Removal] = {}
     for rule in RULES:
-        removed.update(rule(paragraphs, settings, removed))
+        if rule is near_duplicates and memo_path is not None:
+            removed.update(near_duplicates(paragraphs, settings, removed, Path(memo_path)))
+        else:
+            removed.update(rule(paragraphs, settings, removed))
     by_doc: dict[str, list[Removal]] = defaultdict(list)
     for index in sorted(removed):
         by_doc[paragraphs[index].doc_id].append(removed[index])

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -16,8 +17,6 @@ from pipeline.corpus.document import Document
 from pipeline.segment.paragraphs import paragraph_spans
 
 _SPACE = re.compile(r"\s+")
-SHINGLE = 3
-_BLOCK = 512  # rows of the similarity product computed at once
 
 
 @dataclass(frozen=True)
@@ -107,43 +106,30 @@ def exact_duplicates(paragraphs, settings: CleanSettings, removed) -> dict[int, 
     return out
 
 
-def _shingle_matrix(keys: list[str]):
-    from sklearn.feature_extraction.text import CountVectorizer
+def near_duplicates(
+    paragraphs, settings: CleanSettings, removed, memo_path: Path | None = None
+) -> dict[int, Removal]:
+    """Jaccard over character 3-shingles against earlier kept paragraphs (exact; see
+    :mod:`pipeline.clean.neardup`). With ``memo_path`` the last run's decisions are
+    reused for the unchanged leading paragraphs and the memo is updated."""
+    from pipeline.clean.neardup import NearDuplicateMemo, near_duplicate_decisions, row_ids
 
-    vectorizer = CountVectorizer(
-        analyzer="char", ngram_range=(SHINGLE, SHINGLE), binary=True, lowercase=False
-    )
-    return vectorizer.fit_transform(keys).tocsr()
-
-
-def near_duplicates(paragraphs, settings: CleanSettings, removed) -> dict[int, Removal]:
-    """Jaccard over character 3-shingles, exact (sparse products), against earlier kept ones."""
     threshold = settings.near_duplicate_threshold
     indices = [i for i in _eligible(paragraphs, settings, removed) if len(paragraphs[i].key) > 3]
     if threshold >= 1.0 or len(indices) < 2:
         return {}
-    matrix = _shingle_matrix([paragraphs[i].key for i in indices])
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    kept = np.ones(len(indices), dtype=bool)
+    rows = [paragraphs[i] for i in indices]
+    ids = row_ids([(p.doc_id, p.start, p.end, p.key) for p in rows])
+    memo = NearDuplicateMemo.load(memo_path, threshold) if memo_path is not None else None
+    decisions, updated = near_duplicate_decisions([p.key for p in rows], ids, threshold, memo)
+    if memo_path is not None and (memo is None or len(memo.ids) != len(ids)
+                                  or not np.array_equal(memo.ids, ids)):
+        updated.save(memo_path)
     out = {}
-    for block in range(0, len(indices), _BLOCK):
-        inter = (matrix[block : block + _BLOCK] @ matrix.T).tocsr()
-        for row in range(inter.shape[0]):
-            i = block + row
-            cols = inter.indices[inter.indptr[row] : inter.indptr[row + 1]]
-            common = inter.data[inter.indptr[row] : inter.indptr[row + 1]]
-            mask = (cols < i) & kept[cols]
-            if not mask.any():
-                continue
-            cols, common = cols[mask], common[mask]
-            jaccard = common / (sizes[i] + sizes[cols] - common)
-            best = int(np.lexsort((cols, -jaccard))[0])
-            if jaccard[best] >= threshold:
-                kept[i] = False
-                para = paragraphs[indices[i]]
-                other = paragraphs[indices[cols[best]]]
-                rule = f"jaccard {jaccard[best]:.3f} >= {threshold} with {other.ref}"
-                out[indices[i]] = para.removal("near_duplicate", rule)
+    for row in np.flatnonzero(decisions.match >= 0):
+        para, other = rows[row], rows[decisions.match[row]]
+        rule = f"jaccard {decisions.jaccard[row]:.3f} >= {threshold} with {other.ref}"
+        out[indices[row]] = para.removal("near_duplicate", rule)
     return out
 
 
