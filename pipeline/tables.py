@@ -30,10 +30,20 @@ def records_frame(records: Sequence[Any], columns: Sequence[str] | None = None) 
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists joined with spaces and dicts as text; other columns as they are.
+
+    Only object columns pandas cannot type as plain scalars (``infer_dtype`` says
+    "mixed…") are scanned cell by cell, so wide numeric/text tables cost nothing.
+    """
     out = frame.copy()
     for col in out.columns:
-        if out[col].map(lambda v: isinstance(v, list | dict)).any():
-            out[col] = out[col].map(
+        values = out[col]
+        if values.dtype != object or not pd.api.types.infer_dtype(values, skipna=True).startswith(
+            "mixed"
+        ):
+            continue
+        if values.map(lambda v: isinstance(v, list | dict)).any():
+            out[col] = values.map(
                 lambda v: " ".join(map(str, v)) if isinstance(v, list) else str(v)
             )
     return out

@@ -200,15 +200,18 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 def _yaml_entries(path: Path, text: str) -> tuple[str | None, list[tuple[str, Any]]]:
+    loader = _Loader(text)  # parsed once: the node gives line numbers, then the data
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
-        node = yaml.compose(text, Loader=_SAFE)
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         unit = f"line {mark.line + 1}" if mark is not None else None
         raise ManifestError(
             f"invalid YAML: {getattr(exc, 'problem', exc)}", file=path, unit=unit
         ) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ManifestError("a manifest must be a mapping with 'corpus' and 'documents'", file=path)
     unknown = sorted(set(data) - {"corpus", "documents"})

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from pipeline import __version__
 from pipeline.io import atomic_write_text
 from pipeline.report import figures
-from pipeline.report.tables import ReportTables, cooccurrence, frequency_by, top_passages
+from pipeline.report.tables import ReportTables, cooccurrence, frequency_by, top_passages_by_code
 
 MAX_DOCUMENT_COLUMNS = 60  # the by-document heatmap shows the most-coded documents
 
@@ -60,9 +60,10 @@ def _frequency_figures(tables: ReportTables, labels: dict[str, str]) -> list[str
 
 def _top_blocks(tables: ReportTables, codebook, labels, n: int) -> list[dict]:
     blocks = []
+    top = top_passages_by_code(tables, n)
     for code in codebook.leaves():
-        rows = top_passages(tables, code.id, n)
-        if not rows.empty:
+        rows = top.get(code.id)
+        if rows is not None and not rows.empty:
             blocks.append({"label": labels[code.id], "rows": rows.to_dict("records")})
     return blocks
 

@@ -52,6 +52,19 @@ def accepted_codings(suggestions: pd.DataFrame, passages: pd.DataFrame, codebook
     return sug[cols].sort_values(["passage_id", "rank"]).reset_index(drop=True)
 
 
+def counts(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """``pd.crosstab(rows, columns)`` (sorted labels, names kept), vectorized.
+
+    ``crosstab`` aggregates every cell in Python; a grouped ``size`` does not.
+    """
+    if len(rows) == 0:
+        return pd.crosstab(rows, columns)
+    frame = pd.DataFrame({"r": rows.to_numpy(), "c": columns.to_numpy()})
+    table = frame.groupby(["r", "c"], sort=True).size().unstack("c", fill_value=0)
+    table.index.name, table.columns.name = rows.name, columns.name
+    return table.astype("int64")
+
+
 def _main_of(codebook, code_id: str) -> str:
     main = codebook.ancestor_at(code_id, "main")
     return main.id if main is not None else code_id
@@ -66,11 +79,11 @@ def build_tables(documents, passages, suggestions, codebook) -> ReportTables:
     pas = pas.sort_values(["doc_id", "start"]).reset_index(drop=True)
     codings = accepted_codings(suggestions, pas, codebook)
     leaf_ids = [c.id for c in codebook.leaves()]
-    matrix = pd.crosstab(codings["passage_id"], codings["code_id"]).clip(upper=1)
+    matrix = counts(codings["passage_id"], codings["code_id"]).clip(upper=1)
     matrix = matrix.reindex(index=pas["id"], columns=leaf_ids, fill_value=0).fillna(0).astype(int)
     initial = suggestions[suggestions["level"] == "initial"]
-    scores = initial.pivot_table(index="passage_id", columns="code_id", values="score", aggfunc="max")
-    scores = scores.reindex(index=pas["id"], columns=leaf_ids)
+    scores = initial.groupby(["passage_id", "code_id"])["score"].max().unstack("code_id")
+    scores = scores.reindex(index=pas["id"], columns=leaf_ids).astype(float)
     return ReportTables(docs, pas, codings, matrix, scores)
 
 
@@ -85,14 +98,14 @@ def frequency_by(tables: ReportTables, attribute: str, level: str = "main") -> p
         values = tables.documents.set_index("id")[attribute].astype(str)
         joined = tables.codings.assign(value=tables.codings["doc_id"].map(values))
     joined = joined.drop_duplicates(["passage_id", code_col, "value"])
-    table = pd.crosstab(joined[code_col], joined["value"])
+    table = counts(joined[code_col], joined["value"])
     return table.sort_index().sort_index(axis=1)
 
 
 def cooccurrence(tables: ReportTables, level: str = "main") -> pd.DataFrame:
     """Passages coded with both codes (diagonal: passages coded with the code)."""
     code_col = "main_id" if level == "main" else "code_id"
-    onehot = pd.crosstab(tables.codings["passage_id"], tables.codings[code_col]).clip(upper=1)
+    onehot = counts(tables.codings["passage_id"], tables.codings[code_col]).clip(upper=1)
     co = onehot.T @ onehot
     return co.sort_index().sort_index(axis=1)
 
@@ -104,3 +117,18 @@ def top_passages(tables: ReportTables, code_id: str, n: int = 3) -> pd.DataFrame
     located = tables.passages[["id", "start", "end", "text"]]
     merged = rows.merge(located, left_on="passage_id", right_on="id", how="left")
     return merged.drop(columns=["id"]).reset_index(drop=True)
+
+
+def top_passages_by_code(tables: ReportTables, n: int = 3) -> dict[str, pd.DataFrame]:
+    """:func:`top_passages` for every code at once (one sort, one merge)."""
+    rows = tables.codings.sort_values(
+        ["code_id", "score", "passage_id"], ascending=[True, False, True], kind="stable"
+    )
+    rows = rows.groupby("code_id", sort=False).head(n)
+    located = tables.passages[["id", "start", "end", "text"]]
+    merged = rows.merge(located, left_on="passage_id", right_on="id", how="left")
+    merged = merged.drop(columns=["id"])
+    return {
+        code: group.reset_index(drop=True)
+        for code, group in merged.groupby("code_id", sort=True)
+    }

@@ -14,6 +14,8 @@ from pipeline.store.engine import writer
 from pipeline.store.sqlutil import db_errors, insert_rows, where_in
 
 S = t.suggestions
+SUGGESTION_FIELDS = ("passage_id", "code_id", "score", "rank", "level", "method", "model",
+                     "accepted")  # the order of :class:`Suggestion`'s fields
 
 
 def _row(s: Suggestion, codebook_hash: str, model: str) -> dict:
@@ -107,6 +109,30 @@ class SuggestionRepo:
         )
         with self._engine.connect() as conn:
             return [_suggestion(r) for r in conn.execute(query)]
+
+    def corpus_suggestion_frame(self, corpus: str, codebook_hash: str):
+        """:meth:`corpus_suggestions` as a DataFrame (columns ``SUGGESTION_FIELDS``), in
+        the same order, read in one query without building an object per row.
+
+        The plain DB-API rows are used (every column is a string or a number; the
+        flag is made boolean here) and the rows are sorted by pandas, not SQL.
+        """
+        import numpy as np
+        import pandas as pd
+
+        p, d = t.passages, t.documents
+        query = (
+            sa.select(*(S.c[name] for name in SUGGESTION_FIELDS))
+            .join(p, p.c.id == S.c.passage_id)
+            .join(d, d.c.id == p.c.doc_id)
+            .where(d.c.corpus_id == corpus, S.c.codebook_hash == codebook_hash)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).cursor.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=list(SUGGESTION_FIELDS))
+        frame = frame.astype({"score": float, "rank": "int64", "accepted": bool})
+        keys = [frame[c].to_numpy() for c in ("code_id", "rank", "level", "passage_id")]
+        return frame.iloc[np.lexsort(keys)].reset_index(drop=True)
 
     def all_suggestions(
         self, codebook_hash: str | None = None, level: str | None = None
