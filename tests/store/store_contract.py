@@ -151,6 +151,20 @@ class StoreContract:
         assert filled.suggestions.suggestions_for(ids) == first
         assert [s.rank for s in first[ids[0]]] == [1, 2, 3]
 
+    def test_corpus_suggestion_frame_has_the_rows_and_order_of_corpus_suggestions(self, filled):
+        doc = make_doc("d3", edition="2024")
+        ps = make_passages(doc)
+        filled.replace_document(doc, ps, corpus="other")
+        filled.replace_suggestions([p.id for p in ps], make_suggestions(ps), "cb1", "zs:m1")
+        filled.replace_suggestions([p.id for p in ps[:1]], make_suggestions(ps[:1]), "cb2", "m")
+        objects = filled.suggestions.corpus_suggestions("bluebook", "cb1")
+        frame = filled.suggestions.corpus_suggestion_frame("bluebook", "cb1")
+        assert len(objects) == len(frame) > 0
+        rows = [Suggestion(*r) for r in frame.itertuples(index=False, name=None)]
+        assert rows == objects
+        assert frame["accepted"].dtype == bool and frame["rank"].dtype == "int64"
+        assert filled.suggestions.corpus_suggestion_frame("bluebook", "nope").empty
+
     def test_replace_suggestions_replaces_only_its_passages_and_codebook(self, filled):
         ps = filled.documents.passages("d1")
         ids = [p.id for p in ps]
