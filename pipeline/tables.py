@@ -56,8 +56,24 @@ def write_frame(frame: pd.DataFrame, stem: str | Path) -> dict[str, Path]:
     with atomic_path(parquet) as tmp:
         frame.to_parquet(tmp, index=False)
     with atomic_path(csv) as tmp:
-        _csv_ready(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+        _write_csv(_csv_ready(frame), tmp)
     return {"parquet": parquet, "csv": csv}
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 CSV with a BOM (so Excel shows Chinese), written by Arrow's C++ writer;
+    pandas writes the columns Arrow cannot type (e.g. mixed numbers and text)."""
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        return
+    with path.open("wb") as fh:
+        fh.write("\ufeff".encode())
+        pa_csv.write_csv(table, fh)
 
 
 def write_records(
