@@ -131,7 +131,8 @@ class SuggestionRepo:
             rows = conn.execute(query).cursor.fetchall()
         frame = pd.DataFrame.from_records(rows, columns=list(SUGGESTION_FIELDS))
         frame = frame.astype({"score": float, "rank": "int64", "accepted": bool})
-        keys = [frame[c].to_numpy() for c in ("code_id", "rank", "level", "passage_id")]
+        keys = [frame["rank"].to_numpy() if c == "rank" else pd.factorize(frame[c], sort=True)[0]
+                for c in ("code_id", "rank", "level", "passage_id")]
         return frame.iloc[np.lexsort(keys)].reset_index(drop=True)
 
     def all_suggestions(
