@@ -58,7 +58,7 @@ class SuggestMixin:
         require_fitted(self)
         X = as_vectors(self.embedder, passages, vectors)
         ids = tuple(str(i) for i in range(len(X))) if isinstance(passages, np.ndarray) else None
-        scores = self.decision_scores(X)
+        scores = self._passage_scores(passages, X)
         table = ScoreTable(
             passage_ids=ids or passage_ids_of(passages),
             code_ids=self.code_ids_,
@@ -71,6 +71,10 @@ class SuggestMixin:
         if level is not None and level != self.level:
             table = rollup(table, self.codebook, level)
         return table
+
+    def _passage_scores(self, passages: Sequence, vectors: np.ndarray) -> np.ndarray:
+        """Scores of ``passages`` (``vectors`` are theirs); coders reading text override it."""
+        return self.decision_scores(vectors)
 
     def suggest(
         self, passages: Sequence, vectors: np.ndarray | None = None, level: str | None = None

@@ -45,6 +45,8 @@ def model_card(coder) -> dict[str, Any]:
             "cv_metrics": coder.cv_metrics_,
             "C": coder.C_,
             "embedding_weight": coder.hyper_.embedding_weight,
+            "text_weight": coder.hyper_.text_weight,
+            "cv_groups": getattr(coder, "cv_groups_", 0),
             "fallback_codes": list(coder.fallback_codes_),
             "random_state": coder.random_state,
         }
@@ -113,7 +115,8 @@ def card_markdown(card: dict[str, Any]) -> str:
     if "training_data_hash" in card:
         lines += [
             f"- training data hash: `{card['training_data_hash']}`",
-            f"- training passages: {card['training_passages']}, C = {card['C']}",
+            f"- training passages: {card['training_passages']}, C = {card['C']}, "
+            f"text features: {'weight ' + str(card['text_weight']) if card.get('text_weight') else 'no'}",
             f"- zero-shot fallback codes: {', '.join(card['fallback_codes']) or 'none'}",
             "",
             "| code | positives | method | CV precision | CV recall | CV F1 | threshold |",

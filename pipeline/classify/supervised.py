@@ -5,11 +5,17 @@ Per code (one-vs-rest):
 * features = [passage embedding, zero-shot score of every code, the code's
   zero-shot lead over the best other code] where the zero-shot coder (options
   in ``zero_shot_params``) is fitted on the training passages without labels;
+* optionally the passage *text* as character n-gram TF-IDF columns (see
+  :func:`text_vectorizer`; any language, no tokenizer), when ``text_weights``
+  offers a weight above 0; the passages' texts are then needed to fit and to
+  score;
 * ``StandardScaler`` + ``LogisticRegression(class_weight="balanced")``; the
-  regularization ``C`` (from ``Cs``) and the weight of the embedding columns
-  relative to the zero-shot columns (from ``embedding_weights``, see
-  :class:`Hyper`) are chosen by stratified cross-validation on the training
-  passages (mean over codes of the out-of-fold F1 at each code's best threshold);
+  regularization ``C`` (from ``Cs``), the weight of the embedding columns
+  relative to the zero-shot columns (from ``embedding_weights``) and the weight
+  of the text columns (from ``text_weights``, see :class:`Hyper`) are chosen by
+  stratified cross-validation on the training passages (mean over codes of the
+  out-of-fold F1 at each code's best threshold); with ``groups`` (e.g. the
+  document of each passage) the folds keep a group together (see :func:`cv_folds`);
 * probabilities are calibrated by Platt scaling fitted on the out-of-fold
   decision values (what ``CalibratedClassifierCV(method="sigmoid",
   ensemble=False)`` does), and the per-code threshold maximizes the out-of-fold
@@ -30,9 +36,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
+from pipeline.classify.scoring import texts_of
 from pipeline.classify.zeroshot import ZeroShotCoder
 from pipeline.embed.base import l2_normalize
 from pipeline.errors import ClassifyError
@@ -62,6 +70,7 @@ class SupervisedCoder(SuggestMixin):
         cv: int = 5,
         random_state: int = 0,
         zero_shot_params: Mapping[str, Any] | None = None,
+        text_weights: Sequence[float] = (0.0,),
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -73,9 +82,27 @@ class SupervisedCoder(SuggestMixin):
         self.cv = cv
         self.random_state = random_state
         self.zero_shot_params = zero_shot_params
+        self.text_weights = text_weights
 
-    def fit(self, X, labels: Sequence[Collection[str]]) -> SupervisedCoder:
-        vectors = as_vectors(self.embedder, X)
+    def fit(
+        self,
+        X,
+        labels: Sequence[Collection[str]],
+        vectors: np.ndarray | None = None,
+        groups: Sequence | None = None,
+    ) -> SupervisedCoder:
+        """Learn from passages (or texts, or an array of vectors) and their code sets.
+
+        ``vectors`` are the passages' embeddings when already computed. Text
+        features (a ``text_weights`` entry above 0) need the passages or texts.
+        ``groups`` (e.g. the document of each passage) keep a group's passages
+        in one cross-validation fold, so hyper-parameters and thresholds are
+        chosen for passages of *unseen* documents; a code whose positives sit
+        in too few groups for that is cross-validated by passage.
+        """
+        vectors = as_vectors(self.embedder, X, vectors)
+        groups = _check_groups(groups, len(vectors))
+        self.text_ = self._fit_text(X)
         params = dict(self.zero_shot_params or {})
         zero_shot = ZeroShotCoder(self.embedder, self.codebook, self.level, self.top_k, **params)
         self.zero_shot_ = zero_shot.fit(vectors)
@@ -89,16 +116,25 @@ class SupervisedCoder(SuggestMixin):
             if Y[:, j].sum() >= max(self.min_examples_per_code, 2) and (~Y[:, j]).sum() >= 2
         ]
         per_code = {j: code_features(features, scores, j) for j in trainable}
-        self.hyper_, oof = self._choose_hyper(per_code, Y)
+        n_dense = features.shape[1] + 1
+        text = None if self.text_ is None else self.text_.transform(texts_of(X))
+        self.hyper_, oof = self._choose_hyper(per_code, Y, text, groups)
+        if self.hyper_.text_weight == 0:
+            self.text_ = None
+        else:
+            per_code = {j: _joined(f, text * self.hyper_.text_scale) for j, f in per_code.items()}
         self.models_, thresholds, self.cv_metrics_ = {}, self.zero_shot_.thresholds_.copy(), {}
         for j in trainable:
-            model, probs = _fit_code(per_code[j], Y[:, j], oof[j], self.hyper_, self.random_state)
+            model, probs = _fit_code(
+                per_code[j], Y[:, j], oof[j], self.hyper_, self.random_state, n_dense
+            )
             thresholds[j], self.cv_metrics_[code_ids[j]] = best_threshold(probs, Y[:, j])
             self.models_[code_ids[j]] = model
         self.thresholds_ = thresholds.astype(np.float32)
         self.methods_ = tuple("supervised" if c in self.models_ else FALLBACK for c in code_ids)
         self.label_counts_ = {c: int(Y[:, j].sum()) for j, c in enumerate(code_ids)}
         self.n_passages_ = len(vectors)
+        self.cv_groups_ = 0 if groups is None else len(np.unique(groups))
         self.training_hash_ = training_hash(vectors, Y)
         self.code_ids_ = code_ids
         self.model_id_ = f"supervised:{self.embedder.id}:{self.training_hash_[:12]}"
@@ -109,17 +145,71 @@ class SupervisedCoder(SuggestMixin):
         require_fitted(self)
         return tuple(c for c, m in zip(self.code_ids_, self.methods_, strict=True) if m == FALLBACK)
 
-    def decision_scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Calibrated probability per supervised code, zero-shot cosine for fallback codes."""
+    def decision_scores(self, vectors: np.ndarray, texts: Sequence | None = None) -> np.ndarray:
+        """Calibrated probability per supervised code, zero-shot cosine for fallback codes.
+
+        ``texts`` (the passages or their texts, in the order of ``vectors``) are
+        needed when the coder learned from text features (``uses_text_``).
+        """
         require_fitted(self, "models_")
+        vectors = np.asarray(vectors, dtype=np.float32)
+        text = self._transform_text(texts, len(vectors))
         scores = self.zero_shot_.decision_scores(vectors)
         features = self._features(vectors, scores)
         for j, code in enumerate(self.zero_shot_.code_ids_):
             model = self.models_.get(code)
             if model is not None:
-                raw = model.classifier.decision_function(code_features(features, scores, j))
+                X = code_features(features, scores, j)
+                if text is not None:
+                    X = _joined(X, text)
+                raw = model.classifier.decision_function(X)
                 scores[:, j] = model.calibrator.predict_proba(raw[:, None])[:, 1]
         return scores
+
+    def _passage_scores(self, passages, vectors: np.ndarray) -> np.ndarray:
+        texts = None if isinstance(passages, np.ndarray) else passages
+        return self.decision_scores(vectors, texts if self.uses_text_ else None)
+
+    @property
+    def uses_text_(self) -> bool:
+        """Whether the learned models read the passage text (TF-IDF columns)."""
+        require_fitted(self, "models_")
+        return getattr(self, "text_", None) is not None
+
+    def _fit_text(self, X):
+        weights = [float(w) for w in self.text_weights]
+        if not weights or min(weights) < 0:
+            raise ClassifyError(
+                f"text_weights must be non-empty and >= 0, got {tuple(self.text_weights)}",
+                unit="SupervisedCoder.text_weights",
+                hint="use (0.0,) for no text features, e.g. (0.0, 1.0) to let CV decide.",
+            )
+        if max(weights) == 0:
+            return None
+        if isinstance(X, np.ndarray):
+            raise ClassifyError(
+                "text features need the passage texts, but only vectors were given",
+                unit="SupervisedCoder.text_weights",
+                hint="call fit(passages_or_texts, labels, vectors=...) or set text_weights=(0.0,).",
+            )
+        return text_vectorizer().fit(texts_of(X))
+
+    def _transform_text(self, texts: Sequence | None, n: int):
+        if getattr(self, "text_", None) is None:
+            return None
+        if texts is None or isinstance(texts, np.ndarray):
+            raise ClassifyError(
+                "this coder learned from the passage texts, but only vectors were given",
+                unit=self.model_id_,
+                hint="pass the passages (or their texts) along with their vectors.",
+            )
+        if len(texts) != n:
+            raise ClassifyError(
+                f"{len(texts)} texts but {n} vectors",
+                unit=self.model_id_,
+                hint="pass one text per vector, in the same order.",
+            )
+        return self.text_.transform(texts_of(texts)) * self.hyper_.text_scale
 
     def _features(self, vectors: np.ndarray, similarities: np.ndarray | None = None) -> np.ndarray:
         if similarities is None:
@@ -131,14 +221,33 @@ class SupervisedCoder(SuggestMixin):
         require_fitted(self, "hyper_")
         return self.hyper_.C
 
-    def _choose_hyper(self, per_code, Y) -> tuple[Hyper, dict[int, np.ndarray]]:
-        """(C, embedding weight) maximizing the mean out-of-fold F1 over trainable codes."""
+    def _choose_hyper(self, per_code, Y, text, groups) -> tuple[Hyper, dict[int, np.ndarray]]:
+        """(C, embedding weight, text weight) maximizing the mean out-of-fold F1 over codes.
+
+        The TF-IDF vocabulary and idf are learned once from all training texts
+        without labels (as the zero-shot coder centres on all training vectors);
+        the classifiers are fitted per fold.
+        """
         dim = self.embedder.dim
-        grid = [Hyper(float(c), float(w), dim) for w in self.embedding_weights for c in self.Cs]
+        text_weights = [float(t) for t in self.text_weights] if text is not None else [0.0]
+        grid = [
+            Hyper(float(c), float(w), dim, t)
+            for t in text_weights
+            for w in self.embedding_weights
+            for c in self.Cs
+        ]
         best: tuple[float, Hyper, dict[int, np.ndarray]] = (-1.0, grid[0], {})
         for hyper in grid:
             oof = {
-                j: _oof_decision(feats, Y[:, j], hyper, self.cv, self.random_state)
+                j: _oof_decision(
+                    feats if hyper.text_weight == 0 else _joined(feats, text * hyper.text_scale),
+                    Y[:, j],
+                    hyper,
+                    self.cv,
+                    self.random_state,
+                    n_dense=feats.shape[1],
+                    groups=groups,
+                )
                 for j, feats in per_code.items()
             }
             f1s = [best_threshold(_platt(d, Y[:, j])[1], Y[:, j])[1]["f1"] for j, d in oof.items()]
@@ -146,6 +255,11 @@ class SupervisedCoder(SuggestMixin):
             if score > best[0]:
                 best = (score, hyper, oof)
         return best[1], best[2]
+
+
+def _joined(features: np.ndarray, text) -> sparse.csr_matrix:
+    """Dense per-code features followed by the (weighted) TF-IDF columns."""
+    return sparse.hstack([sparse.csr_matrix(features), text], format="csr")
 
 
 def code_features(features: np.ndarray, scores: np.ndarray, j: int) -> np.ndarray:
@@ -157,16 +271,59 @@ def code_features(features: np.ndarray, scores: np.ndarray, j: int) -> np.ndarra
 
 @dataclass(frozen=True)
 class Hyper:
-    """Regularization ``C`` and the weight of the (standardized) embedding block.
+    """Regularization ``C`` and the weights of the embedding and text blocks.
 
     A weight below 1 shrinks the ``embedding_dim`` embedding columns after
     standardization, which under L2 regularization means the model leans on the
-    zero-shot score columns unless the data clearly say otherwise.
+    zero-shot score columns unless the data clearly say otherwise. The TF-IDF
+    rows have unit length; they are multiplied by ``text_scale`` =
+    ``text_weight * sqrt(embedding_dim)``, so at ``text_weight`` 1 the text
+    block is as long as the standardized embedding block at weight 1.
     """
 
     C: float
     embedding_weight: float
     embedding_dim: int
+    text_weight: float = 0.0
+
+    @property
+    def text_scale(self) -> float:
+        return self.text_weight * float(np.sqrt(self.embedding_dim))
+
+
+def text_vectorizer():
+    """Character n-grams (1-4, within word boundaries) with sublinear TF-IDF.
+
+    Needs no tokenizer, so Chinese (where single characters and bigrams carry
+    most meaning) and English passages are handled alike; n-grams seen in only
+    one training passage are dropped.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(1, 4), min_df=2, sublinear_tf=True, dtype=np.float32
+    )
+
+
+class DenseThenText(TransformerMixin, BaseEstimator):
+    """Applies ``dense`` (a fitted-per-fold pipeline) to the first ``n_dense`` columns
+    of a sparse matrix and passes the remaining (already weighted TF-IDF) columns on."""
+
+    def __init__(self, dense, n_dense: int) -> None:
+        self.dense = dense
+        self.n_dense = n_dense
+
+    def fit(self, X, y):
+        from sklearn.base import clone
+
+        X = sparse.csr_matrix(X)
+        self.dense_ = clone(self.dense).fit(X[:, : self.n_dense].toarray(), y)
+        return self
+
+    def transform(self, X):
+        X = sparse.csr_matrix(X)
+        dense = self.dense_.transform(X[:, : self.n_dense].toarray())
+        return sparse.hstack([sparse.csr_matrix(dense), X[:, self.n_dense :]], format="csr")
 
 
 class CentroidSimilarity(TransformerMixin, BaseEstimator):
@@ -197,7 +354,8 @@ def _weight_columns(X, weight: float, dim: int):
     return X
 
 
-def _classifier(hyper: Hyper, random_state: int):
+def _classifier(hyper: Hyper, random_state: int, n_dense: int | None = None):
+    """Scaler + LR on the dense features; with text, the dense part is scaled alone."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -209,16 +367,61 @@ def _classifier(hyper: Hyper, random_state: int):
         C=hyper.C, class_weight="balanced", max_iter=2000, random_state=random_state
     )
     centroids = CentroidSimilarity(hyper.embedding_dim)
-    return make_pipeline(centroids, StandardScaler(), weight, lr)
+    if hyper.text_weight == 0:
+        return make_pipeline(centroids, StandardScaler(), weight, lr)
+    dense = make_pipeline(centroids, StandardScaler(), weight)
+    return make_pipeline(DenseThenText(dense, n_dense), lr)
 
 
-def _oof_decision(features, y, hyper: Hyper, cv: int, random_state: int) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+def _oof_decision(
+    features,
+    y,
+    hyper: Hyper,
+    cv: int,
+    random_state: int,
+    n_dense: int | None = None,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
+    clf = _classifier(hyper, random_state, n_dense)
+    folds = cv_folds(y, cv, random_state, groups)
+    from sklearn.model_selection import cross_val_predict
 
-    n_splits = int(max(2, min(cv, y.sum(), (~y).sum())))
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    clf = _classifier(hyper, random_state)
     return cross_val_predict(clf, features, y, cv=folds, method="decision_function")
+
+
+def cv_folds(y: np.ndarray, cv: int, random_state: int, groups: np.ndarray | None = None):
+    """Stratified folds of passages, or of ``groups`` when every fold can be used.
+
+    Group folds (``StratifiedGroupKFold``) are used when at least two groups
+    hold positives and every training fold keeps both classes; otherwise the
+    passages are split directly (``StratifiedKFold``).
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    y = np.asarray(y, dtype=bool)
+    if groups is not None:
+        n_splits = int(min(cv, len(np.unique(groups[y])), len(np.unique(groups))))
+        if n_splits >= 2:
+            splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=random_state)
+            folds = list(splitter.split(np.zeros(len(y)), y, groups))
+            if all(y[train].any() and not y[train].all() for train, _ in folds):
+                return folds
+    n_splits = int(max(2, min(cv, y.sum(), (~y).sum())))
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def _check_groups(groups: Sequence | None, n: int) -> np.ndarray | None:
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.shape != (n,):
+        raise ClassifyError(
+            f"groups of shape {groups.shape} for {n} passages",
+            unit="SupervisedCoder.fit(groups=...)",
+            hint="give one group (e.g. the document id) per training passage.",
+        )
+    return groups
 
 
 def _platt(decision: np.ndarray, y: np.ndarray):
@@ -228,9 +431,11 @@ def _platt(decision: np.ndarray, y: np.ndarray):
     return calibrator, calibrator.predict_proba(decision[:, None])[:, 1]
 
 
-def _fit_code(features, y, oof_decision, hyper, random_state) -> tuple[CodeModel, np.ndarray]:
+def _fit_code(
+    features, y, oof_decision, hyper, random_state, n_dense=None
+) -> tuple[CodeModel, np.ndarray]:
     calibrator, probs = _platt(oof_decision, y)
-    classifier = _classifier(hyper, random_state).fit(features, y)
+    classifier = _classifier(hyper, random_state, n_dense).fit(features, y)
     return CodeModel(classifier, calibrator), probs
 
 

@@ -88,3 +88,37 @@ def test_read_codings_errors_name_line_and_columns(tmp_path):
     wrong.write_text("unit_name,code_id\np1,A01\n", encoding="utf-8")
     with pytest.raises(ClassifyError, match="passage_id"):
         read_codings(wrong)
+
+
+def test_text_feature_coder_round_trip(tmp_path, tiny_codebook, embedder):
+    """A coder reading the passage text saves its TF-IDF vocabulary and scores alike."""
+    rng = np.random.default_rng(0)
+    filler = "river stone cloud paper lamp field market window".split()
+    markers = [("alpha", {"I1"}), ("omega", {"I3"}), (None, set())]
+    texts, labels = [], []
+    for i in range(30):
+        marker, codes = markers[i % 3]
+        texts.append(" ".join([*rng.choice(filler, 3), *([marker] if marker else [])]))
+        labels.append(codes)
+    vectors = rng.normal(size=(len(texts), embedder.dim)).astype(np.float32)
+    coder = SupervisedCoder(embedder, tiny_codebook, min_examples_per_code=3, text_weights=(1.0,))
+    coder.fit(texts, labels, vectors=vectors, groups=[i // 3 for i in range(30)])
+    folder = save_coder(coder, tmp_path)
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["text_weight"] == 1.0 and card["cv_groups"] == 10
+    assert "text features: weight 1.0" in (folder / "MODEL_CARD.md").read_text()
+    loaded = load_coder(folder, embedder, tiny_codebook)
+    assert loaded.uses_text_
+    np.testing.assert_array_equal(
+        loaded.decision_scores(vectors, texts), coder.decision_scores(vectors, texts)
+    )
+    assert loaded.suggest(texts[:4], vectors[:4]) == coder.suggest(texts[:4], vectors[:4])
+    with pytest.raises(ClassifyError, match="only vectors"):
+        loaded.decision_scores(vectors)
+
+
+def test_card_of_a_coder_without_text_features(trained, tmp_path):
+    folder = save_coder(trained, tmp_path)
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["text_weight"] == 0.0 and card["cv_groups"] == 0
+    assert "text features: no" in (folder / "MODEL_CARD.md").read_text()
