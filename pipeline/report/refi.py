@@ -10,15 +10,18 @@ opens in NVivo, ATLAS.ti, MAXQDA and QualCoder.
 
 from __future__ import annotations
 
+import json
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pipeline import __version__
 from pipeline.io import atomic_path
+from pipeline.report.fragments import FragmentCache, input_digest
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 _NAMESPACE = uuid.UUID("6f1c2a4e-9d7b-5e8a-b3c1-0a7f4e2d9c11")
@@ -71,21 +74,48 @@ def _codebook_element(root: ET.Element, codebook, guids: dict[str, str]) -> None
             _code_element(codes, codebook, code, guids)
 
 
-def _selection(parent: ET.Element, coding: SpanCoding, guids, users) -> None:
-    key = (coding.doc_id, str(coding.start), str(coding.end), coding.code_id, coding.coder)
-    sel = ET.SubElement(
-        parent,
-        _tag("PlainTextSelection"),
-        guid=stable_guid("selection", *key),
-        name=f"{coding.doc_id}:{coding.start}-{coding.end}",
-        startPosition=str(coding.start),
-        endPosition=str(coding.end),
-        creatingUser=users[coding.coder],
+SOURCES_KIND = "qdpx-text-sources"
+SOURCES_VERSION = "1"  # bump whenever the TextSource XML written below changes
+_INDENT = "  "
+_SOURCE_LEVEL = 2  # Project > Sources > TextSource
+# deflate level of project.qde: 3x faster than zlib's default 6 (17 MB of XML at 2,000
+# documents and 40k selections: 0.11 s vs 0.38 s) for a 15% larger entry (2.9 vs 2.6 MB)
+FAST = 1
+
+
+def _source_fragment(
+    source_guid: str,
+    name: str,
+    creating_user: str,
+    selections: Sequence[tuple[tuple[str, ...], str, str]],
+) -> bytes:
+    """One ``<TextSource>`` with its selections, exactly as it appears (indented) in
+    the whole project: tags without a prefix, in the default namespace of ``<Project>``.
+
+    ``selections`` are (key, user guid, code guid) with key = (doc_id, start, end,
+    code_id, coder) as strings."""
+    el = ET.Element(
+        "TextSource",
+        guid=source_guid,
+        name=name,
+        plainTextPath=f"internal://{source_guid}.txt",
+        creatingUser=creating_user,
     )
-    cod = ET.SubElement(
-        sel, _tag("Coding"), guid=stable_guid("coding", *key), creatingUser=users[coding.coder]
-    )
-    ET.SubElement(cod, _tag("CodeRef"), targetGUID=guids[coding.code_id])
+    for key, user, code_guid in selections:
+        doc_id, start, end, _, _ = key
+        sel = ET.SubElement(
+            el,
+            "PlainTextSelection",
+            guid=stable_guid("selection", *key),
+            name=f"{doc_id}:{start}-{end}",
+            startPosition=start,
+            endPosition=end,
+            creatingUser=user,
+        )
+        cod = ET.SubElement(sel, "Coding", guid=stable_guid("coding", *key), creatingUser=user)
+        ET.SubElement(cod, "CodeRef", targetGUID=code_guid)
+    ET.indent(el, space=_INDENT, level=_SOURCE_LEVEL)
+    return ET.tostring(el, encoding="unicode").encode("utf-8")
 
 
 def build_project_xml(
@@ -93,40 +123,62 @@ def build_project_xml(
     codebook,
     sources: Sequence[SourceText],
     codings: Iterable[SpanCoding],
+    cache: FragmentCache | str | Path | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """Return (project.qde bytes, {doc_id: source guid})."""
-    codings = sorted(codings, key=lambda c: (c.doc_id, c.start, c.end, c.code_id, c.coder))
+    """Return (project.qde bytes, {doc_id: source guid}).
+
+    The header (users, codebook) is built whole; each source's ``<TextSource>`` is a
+    fragment keyed by everything it is made of, taken from ``cache`` when unchanged."""
+    if not isinstance(cache, FragmentCache):
+        cache = FragmentCache(cache)
+    codings = sorted(codings, key=attrgetter("doc_id", "start", "end", "code_id", "coder"))
     coders = sorted({c.coder for c in codings}) or ["groundcode"]
     users = {coder: stable_guid("user", coder) for coder in coders}
     guids = {code.id: stable_guid("code", codebook.id, code.id) for code in codebook.codes}
     ET.register_namespace("", PROJECT_NS)
     root = ET.Element(
-        _tag("Project"), name=name, origin=f"groundcode {__version__}",
+        _tag("Project"),
+        name=name,
+        origin=f"groundcode {__version__}",
         creatingUserGUID=users[coders[0]],
     )
     users_el = ET.SubElement(root, _tag("Users"))
     for coder in coders:
         ET.SubElement(users_el, _tag("User"), guid=users[coder], name=coder)
     _codebook_element(root, codebook, guids)
-    sources_el = ET.SubElement(root, _tag("Sources"))
-    source_guids: dict[str, str] = {}
-    by_doc: dict[str, list[SpanCoding]] = {}
-    for coding in codings:
-        if coding.code_id not in guids:
-            raise KeyError(coding.code_id)
-        by_doc.setdefault(coding.doc_id, []).append(coding)
-    for src in sources:
-        guid = stable_guid("source", src.doc_id)
-        source_guids[src.doc_id] = guid
-        el = ET.SubElement(
-            sources_el, _tag("TextSource"), guid=guid, name=src.name,
-            plainTextPath=f"internal://{guid}.txt", creatingUser=users[coders[0]],
-        )
-        for coding in by_doc.get(src.doc_id, []):
-            _selection(el, coding, guids, users)
-    ET.indent(root)
-    xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return xml, source_guids
+    ET.SubElement(root, _tag("Sources"))
+    ET.indent(root, space=_INDENT)
+    header = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+    by_doc: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+    for c in codings:
+        if c.code_id not in guids:
+            raise KeyError(c.code_id)
+        key = (c.doc_id, str(c.start), str(c.end), c.code_id, c.coder)
+        by_doc.setdefault(c.doc_id, []).append((key, users[c.coder], guids[c.code_id]))
+    source_guids = {src.doc_id: stable_guid("source", src.doc_id) for src in sources}
+    inputs = [
+        (source_guids[src.doc_id], src.name, users[coders[0]], by_doc.get(src.doc_id, []))
+        for src in sources
+    ]
+    digests = [
+        input_digest(SOURCES_VERSION, json.dumps(item, ensure_ascii=False)) for item in inputs
+    ]
+    fragments = cache.resolve(
+        SOURCES_KIND,
+        SOURCES_VERSION,
+        digests,
+        lambda indices: [_source_fragment(*inputs[i]) for i in indices],
+    )
+    if not fragments:
+        return header, source_guids
+    empty = b"<Sources />\n</Project>"
+    if not header.endswith(empty):
+        raise ValueError("unexpected project XML: the empty <Sources> is not last")
+    inner = ("\n" + _INDENT * _SOURCE_LEVEL).encode()
+    body = b"".join(inner + f for f in fragments)
+    closing = ("\n" + _INDENT + "</Sources>\n</Project>").encode()
+    return header[: -len(empty)] + b"<Sources>" + body + closing, source_guids
 
 
 def write_qdpx(
@@ -135,25 +187,29 @@ def write_qdpx(
     codebook,
     sources: Sequence[SourceText],
     codings: Iterable[SpanCoding],
+    cache: FragmentCache | str | Path | None = None,
 ) -> Path:
-    """Write a REFI-QDA project zip atomically; byte-identical for the same input."""
+    """Write a REFI-QDA project zip atomically; byte-identical for the same input,
+    whether the ``<TextSource>`` fragments come from ``cache`` (a folder) or not."""
     codings = list(codings)
     known = {s.doc_id: s for s in sources}
     for coding in codings:
         src = known.get(coding.doc_id)
         if src is None or not 0 <= coding.start < coding.end <= len(src.text):
             raise ValueError(f"coding outside its source: {coding}")
-    xml, source_guids = build_project_xml(name, codebook, sources, codings)
+    xml, source_guids = build_project_xml(name, codebook, sources, codings, cache)
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            _write_entry(zf, "project.qde", xml)
+            _write_entry(zf, "project.qde", xml, level=FAST)
             for src in sources:
-                _write_entry(zf, f"sources/{source_guids[src.doc_id]}.txt", src.text.encode("utf-8"))
+                _write_entry(
+                    zf, f"sources/{source_guids[src.doc_id]}.txt", src.text.encode("utf-8")
+                )
     return Path(path)
 
 
-def _write_entry(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _write_entry(zf: zipfile.ZipFile, name: str, data: bytes, level: int | None = None) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    zf.writestr(info, data, compresslevel=level)

@@ -3,41 +3,72 @@
 Sheets: ``passages`` (one row per passage: document attributes, code path, a 0/1
 column and a score column per initial code), ``documents`` (per-document summary),
 ``codebook`` (every code with its path, names and definitions).
+
+The ``passages`` sheet (~99% of the cells) is assembled from per-document row
+fragments cached in the run's cache folder (:mod:`pipeline.report.fragments`), so
+a run that changed one document builds that document's rows only; the file is the
+same for the same input whether the fragments came from the cache or not.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import math
+import re
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.io import atomic_path
+from pipeline.report.fragments import FragmentCache, input_digest
 from pipeline.report.tables import ReportTables
 
 
+def _joined_sets(keys, values) -> dict:
+    """{key: "; ".join(sorted(set(values of key)))}, in one pass (no per-group pandas)."""
+    groups: dict = {}
+    for key, value in zip(keys, values, strict=True):
+        groups.setdefault(key, set()).add(value)
+    return {key: "; ".join(sorted(group)) for key, group in groups.items()}
+
+
 def passage_sheet(tables: ReportTables, codebook) -> pd.DataFrame:
-    base_cols = [c for c in tables.passages.columns if c not in ("tokens", "context_before", "context_after")]
+    base_cols = [
+        c for c in tables.passages.columns if c not in ("tokens", "context_before", "context_after")
+    ]
     sheet = tables.passages[base_cols].copy()
-    codes_by_passage = (
-        tables.codings.groupby("passage_id")["code_id"].apply(lambda s: "; ".join(sorted(set(s))))
-    )
-    paths = tables.codings.assign(
-        path=[" › ".join(c.id for c in codebook.path(code)) for code in tables.codings["code_id"]]
-    ).groupby("passage_id")["path"].apply(lambda s: "; ".join(sorted(set(s))))
-    sheet["codes"] = sheet["id"].map(codes_by_passage).fillna("")
-    sheet["code_paths"] = sheet["id"].map(paths).fillna("")
+    codings = tables.codings
+    code_ids = codings["code_id"].tolist()
+    path_of = {c: " › ".join(x.id for x in codebook.path(c)) for c in set(code_ids)}
+    passage_ids = codings["passage_id"].tolist()
+    codes_by_passage = _joined_sets(passage_ids, code_ids)
+    paths = _joined_sets(passage_ids, [path_of[c] for c in code_ids])
+    ids = sheet["id"].tolist()
+    sheet["codes"] = pd.Series([codes_by_passage.get(i, "") for i in ids], sheet.index, object)
+    sheet["code_paths"] = pd.Series([paths.get(i, "") for i in ids], sheet.index, object)
     binary = tables.matrix.add_prefix("is_").reset_index(drop=True)
     scores = tables.scores.round(4).add_prefix("score_").reset_index(drop=True)
     return pd.concat([sheet.reset_index(drop=True), binary, scores], axis=1)
 
 
 def document_sheet(tables: ReportTables) -> pd.DataFrame:
+    codings = tables.codings
     counts = tables.passages.groupby("doc_id").size().rename("passages")
-    coded = tables.codings.groupby("doc_id")["passage_id"].nunique().rename("coded_passages")
-    codes = tables.codings.groupby("doc_id")["code_id"].nunique().rename("distinct_codes")
-    mains = tables.codings.groupby("doc_id")["main_id"].apply(
-        lambda s: "; ".join(f"{k}:{v}" for k, v in sorted(s.value_counts().items()))
-    ).rename("main_categories")
+    coded = codings.groupby("doc_id")["passage_id"].nunique().rename("coded_passages")
+    codes = codings.groupby("doc_id")["code_id"].nunique().rename("distinct_codes")
+    per_main: dict[str, dict[str, int]] = {}
+    for doc, main in zip(codings["doc_id"].tolist(), codings["main_id"].tolist(), strict=True):
+        tally = per_main.setdefault(doc, {})
+        tally[main] = tally.get(main, 0) + 1
+    mains = pd.Series(
+        {doc: "; ".join(f"{k}:{v}" for k, v in sorted(t.items())) for doc, t in per_main.items()},
+        dtype=object,
+        name="main_categories",
+    )
     docs = tables.documents.drop(columns=[c for c in ("text",) if c in tables.documents.columns])
     summary = docs.set_index("id").join([counts, coded, codes, mains])
     summary[["passages", "coded_passages", "distinct_codes"]] = (
@@ -65,16 +96,15 @@ def codebook_sheet(codebook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _write_sheet(workbook, name: str, frame: pd.DataFrame) -> None:
+def _write_sheet(workbook, name: str, frame: pd.DataFrame, *, header_only: bool = False) -> None:
     """Rows straight into XlsxWriter (no per-cell pandas formatting); blanks for missing."""
-    import math
-
     sheet = workbook.add_worksheet(name)
     header = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, [str(c) for c in frame.columns], header)
     sheet.freeze_panes(1, 1)
-    rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-    for r, row in enumerate(rows, start=1):
+    if header_only:
+        return
+    for r, row in enumerate(_cell_values(frame), start=1):
         for c, value in enumerate(row):
             if value is None:
                 continue
@@ -87,22 +117,244 @@ def _write_sheet(workbook, name: str, frame: pd.DataFrame) -> None:
                 sheet.write_string(r, c, str(value))
 
 
-def write_coding_xlsx(path: str | Path, tables: ReportTables, codebook) -> Path:
-    """Write the workbook with XlsxWriter (streaming rows) and a fixed creation date,
-    so the same run gives the same file."""
+def _cell_values(frame: pd.DataFrame) -> list[list]:
+    """The frame's rows as Python values, None for missing (what a cell is made of)."""
+    return frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+
+
+# -- the big sheets from per-document row fragments ---------------------------------------
+#
+# The passages sheet is ~99% of the workbook's cells, the documents sheet most of the rest.
+# Their rows are written as the XML XlsxWriter writes in constant_memory mode (inline
+# strings, the same escaping), one fragment per document, cached by the document's cell
+# values (pipeline.report.fragments), and spliced into the sheet XML XlsxWriter wrote with
+# just the header row.
+
+ROWS_VERSION = "1"  # bump whenever the cell XML written below changes
+# sheet name: (its zip entry (sheets are added in this order), the column whose runs of
+# equal values make one fragment, the fragment kind)
+SPLICED = {
+    "passages": ("xl/worksheets/sheet1.xml", "doc_id", "xlsx-passage-rows"),
+    "documents": ("xl/worksheets/sheet2.xml", "id", "xlsx-document-rows"),
+}
+PASSAGE_SHEET, _, ROWS_KIND = SPLICED["passages"]
+_ROW = b"\x00"  # placeholder of the row number in a fragment (never in XML text)
+_NEXT = b"\x01"  # between the rows of a fragment
+_STRMAX = 32767  # Excel's string limit in UTF-16 units
+_MAX_ROW = 1_048_575  # Excel's last row, 0-based
+_CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LEADING = re.compile(r"^\s")
+_TRAILING = re.compile(r"\s$")
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# deflate level of the spliced sheets: 3x faster than zlib's default 6 on the passages sheet
+# (38.7 MB of XML at 2,000 documents: 0.36 s vs 1.07 s) for a 20% larger file (7.5 vs 6.2 MB)
+FAST = 1
+
+
+def _string_xml(ref: str, string: str) -> str:
+    """An inline-string cell, as XlsxWriter writes it in constant_memory mode."""
+    if (
+        len(string) > _STRMAX // 2
+        and len(string.encode("utf-16-le", "surrogatepass")) > _STRMAX * 2
+    ):
+        length = 0
+        for index, char in enumerate(string):
+            length += 2 if ord(char) > 0xFFFF else 1
+            if length > _STRMAX:
+                string = string[:index]
+                break
+    # Excel's escapes: control characters as _xHHHH_, a literal _xHHHH_ with its "_" escaped
+    string = _CONTROL_ESCAPED.sub(r"_x005F\1", string)
+    string = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", string)
+    string = string.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    space = ' xml:space="preserve"' if _LEADING.search(string) or _TRAILING.search(string) else ""
+    if "&" in string or "<" in string or ">" in string:
+        string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{string}</t></is></c>'
+
+
+def _row_fragment(letters: Sequence[str], rows: Sequence[Sequence]) -> bytes:
+    """The rows of one document with ``_ROW`` for their row number, ``_NEXT`` between rows.
+
+    Cells follow ``_write_sheet``: None and infinities blank, booleans, numbers
+    (``%.16G`` like XlsxWriter), everything else as its ``str``. A row without a
+    cell is written as nothing (XlsxWriter writes no ``<row>`` for it)."""
+    out = []
+    for row in rows:
+        cells = []
+        for letter, value in zip(letters, row, strict=True):
+            if value is None:
+                continue
+            ref = letter + "\x00"
+            if isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{1 if value else 0}</v></c>')
+            elif isinstance(value, int | float):
+                if not (isinstance(value, float) and math.isinf(value)):
+                    cells.append(f'<c r="{ref}"><v>{value:.16G}</v></c>')
+            else:
+                cells.append(_string_xml(ref, str(value)))
+        out.append(f'<row r="\x00">{"".join(cells)}</row>' if cells else "")
+    text = "\x01".join(out)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates cannot be written as XML at all
+        return _SURROGATE.sub("", text).encode("utf-8")
+
+
+def _document_runs(doc_ids: Sequence) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive rows of one document."""
+    runs, start = [], 0
+    for i in range(1, len(doc_ids) + 1):
+        if i == len(doc_ids) or doc_ids[i] != doc_ids[start]:
+            runs.append((start, i))
+            start = i
+    return runs
+
+
+def _row_digests(frame: pd.DataFrame, runs: Sequence[tuple[int, int]]) -> list[str]:
+    """sha256 per run of rows of its exact cell inputs (column names and dtypes, the raw
+    bytes of the numeric columns, a typed JSON of the others), far cheaper than the XML."""
+    dtypes = [str(t) for t in frame.dtypes]
+    header = json.dumps([ROWS_VERSION, [str(c) for c in frame.columns], dtypes])
+    numeric: dict[str, list[int]] = {}
+    others: list[int] = []
+    for i, dtype in enumerate(frame.dtypes):
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            numeric.setdefault(dtype.str, []).append(i)
+        else:
+            others.append(i)
+    blocks = [np.ascontiguousarray(frame.iloc[:, cols].to_numpy()) for cols in numeric.values()]
+    columns = []
+    if others:
+        part = frame.iloc[:, others]
+        values = part.astype(object).where(part.notna(), None)
+        for c in range(len(others)):
+            column = values.iloc[:, c].tolist()
+            if not set(map(type, column)) <= _PLAIN:
+                column = [_typed(v) for v in column]
+            columns.append(column)
+    rows = list(zip(*columns, strict=True)) if columns else [()] * len(frame)
+    digests = []
+    for start, end in runs:
+        text = json.dumps(rows[start:end], ensure_ascii=False, allow_nan=True)
+        digests.append(input_digest(header, text, *(b[start:end].tobytes() for b in blocks)))
+    return digests
+
+
+_PLAIN = {str, int, float, bool, type(None)}
+
+
+def _typed(value):
+    """A JSON value that tells apart every cell the value can give (1, 1.0, True, "1")."""
+    if type(value) in _PLAIN:
+        return value
+    kind = type(value)
+    number = f"{value:.16G}" if isinstance(value, int | float) else None
+    return [f"{kind.__module__}.{kind.__qualname__}", str(value), number]
+
+
+def _dimension(n_columns: int, last_row: int) -> str:
+    """The ``<dimension ref>`` XlsxWriter gives a sheet with a header and data to ``last_row``."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    if last_row == 0 and n_columns == 1:
+        return "A1"
+    return f"A1:{xl_rowcol_to_cell(last_row, n_columns - 1)}"
+
+
+def sheet_rows_xml(
+    frame: pd.DataFrame,
+    cache: FragmentCache | str | Path | None = None,
+    group: str = "doc_id",
+    kind: str = ROWS_KIND,
+) -> tuple[list[bytes], int]:
+    """The ``<row>`` elements of a sheet's data (rows 2...), and the last row index
+    (0-based) holding a cell. Each run of rows with one ``group`` value (a document)
+    is a fragment of ``kind``, taken from ``cache`` when its cells are unchanged."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    if not isinstance(cache, FragmentCache):
+        cache = FragmentCache(cache)
+    keys = frame[group].tolist() if group in frame.columns else [None] * len(frame)
+    runs = _document_runs(keys)
+    letters = [xl_col_to_name(c) for c in range(frame.shape[1])]
+
+    def build(indices: Sequence[int]) -> list[bytes]:
+        picked = [runs[i] for i in indices]
+        rows = np.concatenate([np.arange(a, b) for a, b in picked])
+        values = _cell_values(frame.iloc[rows])
+        out, at = [], 0
+        for a, b in picked:
+            out.append(_row_fragment(letters, values[at : at + b - a]))
+            at += b - a
+        return out
+
+    fragments = cache.resolve(kind, ROWS_VERSION, _row_digests(frame, runs), build)
+    parts: list[bytes] = []
+    row, last = 1, 0
+    for fragment in fragments:
+        for template in fragment.split(_NEXT):
+            if template and row <= _MAX_ROW:  # XlsxWriter ignores cells past Excel's last row
+                parts.append(template.replace(_ROW, b"%d" % (row + 1)))
+                last = row
+            row += 1
+    return parts, last
+
+
+def write_coding_xlsx(
+    path: str | Path,
+    tables: ReportTables,
+    codebook,
+    cache: FragmentCache | str | Path | None = None,
+) -> Path:
+    """Write the workbook: XlsxWriter (constant_memory, fixed creation date) for the
+    codebook sheet and the header rows of ``passages`` and ``documents``, whose rows
+    are then spliced in from per-document fragments (cached in the folder ``cache``;
+    None = build them all). The same input gives the same file."""
     from datetime import datetime
 
     import xlsxwriter
 
+    if not isinstance(cache, FragmentCache):
+        cache = FragmentCache(cache)
     sheets = {
         "passages": passage_sheet(tables, codebook),
         "documents": document_sheet(tables),
         "codebook": codebook_sheet(codebook),
     }
-    with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
-        workbook.set_properties({"title": "groundcode coding", "created": datetime(2000, 1, 1)})
-        for name, frame in sheets.items():
-            _write_sheet(workbook, name, frame)
-        workbook.close()
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    workbook.set_properties({"title": "groundcode coding", "created": datetime(2000, 1, 1)})
+    for name, frame in sheets.items():
+        _write_sheet(workbook, name, frame, header_only=name in SPLICED)
+    workbook.close()
+    spliced = {}
+    for name, (entry, group, kind) in SPLICED.items():
+        rows, last = sheet_rows_xml(sheets[name], cache, group, kind)
+        spliced[entry] = (rows, _dimension(sheets[name].shape[1], last))
+    with zipfile.ZipFile(buffer) as base:
+        entries = [(info.filename, base.read(info)) for info in base.infolist()]
+    if not set(spliced) <= {name for name, _ in entries}:
+        raise ValueError("unexpected workbook from XlsxWriter: a sheet is missing")
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries:
+            if name in spliced:
+                data = _splice(data, *spliced[name])
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data, compresslevel=FAST if name in spliced else None)
     return Path(path)
+
+
+def _splice(sheet: bytes, rows: list[bytes], dimension: str) -> bytes:
+    """Put ``rows`` after the header row of XlsxWriter's sheet XML and fix its dimension."""
+    head, sep, tail = sheet.partition(b"</sheetData>")
+    head, found = re.subn(
+        rb'<dimension ref="[A-Z0-9:]+"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1
+    )
+    if not sep or found != 1 or not head.endswith(b"</row>"):
+        raise ValueError("unexpected worksheet XML from XlsxWriter: no header row to extend")
+    return b"".join([head, *rows, sep, tail])
