@@ -99,6 +99,11 @@ class SupervisedCoder(SuggestMixin):
         in one cross-validation fold, so hyper-parameters and thresholds are
         chosen for passages of *unseen* documents; a code whose positives sit
         in too few groups for that is cross-validated by passage.
+
+        Besides the models, ``oof_scores_`` keeps the calibrated out-of-fold
+        probability of every training passage for each supervised code (NaN for
+        fallback codes): what the chosen setting scored on passages (or groups)
+        its fold had not seen, for auditing or choosing how to use the coder.
         """
         vectors = as_vectors(self.embedder, X, vectors)
         groups = _check_groups(groups, len(vectors))
@@ -124,11 +129,13 @@ class SupervisedCoder(SuggestMixin):
         else:
             per_code = {j: _joined(f, text * self.hyper_.text_scale) for j, f in per_code.items()}
         self.models_, thresholds, self.cv_metrics_ = {}, self.zero_shot_.thresholds_.copy(), {}
+        self.oof_scores_ = np.full(Y.shape, np.nan, dtype=np.float32)
         for j in trainable:
             model, probs = _fit_code(
                 per_code[j], Y[:, j], oof[j], self.hyper_, self.random_state, n_dense
             )
             thresholds[j], self.cv_metrics_[code_ids[j]] = best_threshold(probs, Y[:, j])
+            self.oof_scores_[:, j] = probs
             self.models_[code_ids[j]] = model
         self.thresholds_ = thresholds.astype(np.float32)
         self.methods_ = tuple("supervised" if c in self.models_ else FALLBACK for c in code_ids)

@@ -228,3 +228,17 @@ def test_group_folds_fall_back_to_passages_when_positives_sit_in_one_group():
     assert len(folds) == 4  # stratified by passage: at most one fold per positive
     assert any(set(groups[train]) & set(groups[test]) for train, test in folds)
     assert all(y[test].sum() == 1 for _, test in folds)
+
+
+def test_out_of_fold_scores_match_the_cv_metrics(embedder, tiny_codebook, labelled):
+    texts, labels = labelled
+    labels = [codes - {"I4"} for codes in labels]
+    coder = SupervisedCoder(embedder, tiny_codebook, min_examples_per_code=3).fit(texts, labels)
+    assert coder.oof_scores_.shape == (len(texts), 4)
+    assert np.isnan(coder.oof_scores_[:, 3]).all()  # I4 falls back: no out-of-fold scores
+    for j, code in enumerate(("I1", "I2", "I3")):
+        truth = np.array([code in c for c in labels])
+        pred = coder.oof_scores_[:, j] >= coder.thresholds_[j]
+        tp = (pred & truth).sum()
+        assert tp / truth.sum() == pytest.approx(coder.cv_metrics_[code]["recall"])
+        assert tp / pred.sum() == pytest.approx(coder.cv_metrics_[code]["precision"])
