@@ -3,6 +3,7 @@
 ``candidates.yaml`` lists draft codes a researcher edits and merges::
 
     candidates_for: {codebook: soe-assistance, version: "1.0", hash: <sha256>}
+    clusters_fit: {fit: 3f2a..., fitted_passages: 5210, assigned_since: 12, left_since: 0}
     codes:
       - id: C01
         parent: B05            # nearest main category
@@ -108,10 +109,18 @@ def candidate_to_code(candidate: CandidateCategory, book: Codebook) -> dict[str,
 
 
 def candidates_to_dict(result: ClusterResult, book: Codebook) -> dict[str, Any]:
-    return {
-        "candidates_for": {"codebook": book.id, "version": book.version, "hash": book.hash},
-        "codes": [candidate_to_code(c, book) for c in result.candidates],
+    data: dict[str, Any] = {
+        "candidates_for": {"codebook": book.id, "version": book.version, "hash": book.hash}
     }
+    if result.fit is not None:  # a frozen clusterer's fit (pipeline.cluster.frozen)
+        data["clusters_fit"] = {
+            "fit": result.fit.fit_id,
+            "fitted_passages": result.fit.fitted_passages,
+            "assigned_since": result.fit.assigned,
+            "left_since": result.fit.left,
+        }
+    data["codes"] = [candidate_to_code(c, book) for c in result.candidates]
+    return data
 
 
 def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) -> Path:
@@ -120,6 +129,15 @@ def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) ->
         "# groundcode candidate categories (drafts): edit names, definitions and parents,\n"
         "# delete what you do not adopt, then: groundcode codebook merge BASE.yaml THIS.yaml\n"
     )
+    if result.fit is not None:
+        fit = result.fit
+        header += (
+            f"# clusters fitted once (fit {fit.fit_id}, {fit.fitted_passages} passages) and "
+            "kept; since then\n"
+            f"# {fit.assigned} passage(s) were assigned to them by their nearest fitted "
+            f"passages and {fit.left} left.\n"
+            "# `groundcode run --refit` clusters afresh.\n"
+        )
     text = yaml.safe_dump(
         candidates_to_dict(result, book), allow_unicode=True, sort_keys=False, width=100
     )

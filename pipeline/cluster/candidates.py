@@ -63,10 +63,21 @@ class CandidateCategory:
 
 
 @dataclass(frozen=True)
+class FitInfo:
+    """Where the candidates of a frozen clusterer come from (:mod:`pipeline.cluster.frozen`)."""
+
+    fit_id: str  # content hash of the fitted pool and its labels
+    fitted_passages: int  # passages clustered when the clusterer was fitted
+    assigned: int  # passages that joined the pool since (a candidate or the outliers)
+    left: int  # fitted passages no longer in the pool (their documents are gone)
+
+
+@dataclass(frozen=True)
 class ClusterResult:
     candidates: tuple[CandidateCategory, ...]
     outliers: tuple[str, ...]  # passage ids HDBSCAN left unclustered
     outlier_share: float
+    fit: FitInfo | None = None  # set by the frozen clusterer
 
 
 def select_uncoded(passages: Iterable[Passage], suggestions: Iterable[Suggestion]) -> list[Passage]:
@@ -109,27 +120,63 @@ def find_candidates(
     sub_passages = [passages[i] for i in chosen]
     sub_vecs = vecs[chosen]
     labels = clusterer_from_settings(settings, seed).fit_predict(sub_vecs)
-    tokens = [passage_tokens(p, tokenizer) for p in sub_passages]
-    keywords = ctfidf_keywords(tokens, labels, settings.keywords)
     density = _density_novelty(passages, vecs, chosen, suggestions)
+    return describe_clusters(
+        sub_passages,
+        sub_vecs,
+        labels,
+        protos,
+        code_ids,
+        settings,
+        reference=reference_similarities,
+        density=density,
+        mains=mains,
+        tokenizer=tokenizer,
+    )
+
+
+def describe_clusters(
+    passages: Sequence[Passage],
+    vecs: np.ndarray,
+    labels: np.ndarray,
+    protos: np.ndarray,
+    code_ids: Sequence[str],
+    settings: ClusterSettings,
+    *,
+    reference=None,
+    density: np.ndarray | None = None,
+    mains: tuple[np.ndarray, tuple[str, ...]] | None = None,
+    tokenizer: Tokenizer = basic_tokenize,
+    fit: FitInfo | None = None,
+) -> ClusterResult:
+    """The :class:`ClusterResult` of clustered ``passages`` (unit ``vecs``, ``labels``).
+
+    Cluster ``c`` becomes candidate ``C{c+1:02d}``; a label without members gets no
+    candidate (ids are never renumbered). ``density`` is aligned to ``passages``.
+    """
+    labels = np.asarray(labels)
+    tokens = [passage_tokens(p, tokenizer) for p in passages]
+    keywords = ctfidf_keywords(tokens, labels, settings.keywords)
     candidates = tuple(
         _describe(
             f"C{c + 1:02d}",
             np.flatnonzero(labels == c),
-            sub_passages,
-            sub_vecs,
+            passages,
+            vecs,
             protos,
             code_ids,
             keywords.get(c, []),
             settings,
-            reference_similarities,
+            reference,
             density,
             mains,
         )
-        for c in range(int(labels.max()) + 1)
+        for c in range(int(labels.max(initial=-1)) + 1)
+        if np.any(labels == c)
     )
-    outliers = tuple(p.id for p, lab in zip(sub_passages, labels, strict=True) if lab == -1)
-    return ClusterResult(candidates, outliers, float(np.mean(labels == -1)))
+    outliers = tuple(p.id for p, lab in zip(passages, labels, strict=True) if lab == -1)
+    share = float(np.mean(labels == -1)) if len(labels) else 0.0
+    return ClusterResult(candidates, outliers, share, fit)
 
 
 def clusterer_from_settings(settings: ClusterSettings, seed: int) -> CandidateClusterer:

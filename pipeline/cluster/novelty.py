@@ -106,15 +106,47 @@ class KnownDensityNovelty:
         rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
         ks = sorted({min(n - 1, max(self.min_k, round(s * n))) for s in self.scales})
         share = float(mask.mean())
-        counts = _known_counts(pool, mask, rows, ks)
-        novelty = np.zeros(len(rows))
-        for j, k in enumerate(ks):
-            f = counts[:, j] / k
-            novelty += (1 - f) * share / ((1 - f) * share + f * (1 - share))
-        self.novelty_ = novelty / len(ks)
+        self.novelty_ = _density_novelty(_known_counts(pool, mask, rows, ks), ks, share)
         self.known_share_ = share
         self.ks_ = tuple(ks)
         return self
+
+
+def known_density_of(
+    queries, pool, known, ks: tuple[int, ...], self_rows=None, *, unit: bool = False
+) -> np.ndarray:
+    """KnownDensityNovelty of vectors that are *not* in ``pool``, against that pool.
+
+    ``pool`` and ``known`` are what :meth:`KnownDensityNovelty.fit` saw and ``ks`` its
+    ``ks_``; the known share is the pool's. A query's neighbours are its ``k`` nearest
+    pool rows (it has no row of its own to skip), so a passage scored here gets the
+    value it would get as one more corpus passage of the fitted pool, without the
+    pool's own scores changing. ``self_rows`` (one per query, -1 = none) names pool
+    rows that are the query itself and must not count as its neighbour. ``unit``:
+    the pool rows are unit vectors already (they are used as they are).
+    """
+    pool = np.asarray(pool, dtype=np.float64) if unit else normalize_rows(pool)
+    mask = np.asarray(known, dtype=bool)
+    queries = normalize_rows(queries)
+    if queries.shape[0] == 0:
+        return np.zeros(0)
+    if queries.ndim != 2 or queries.shape[1] != pool.shape[1] or mask.shape != (len(pool),):
+        raise ClusterError(
+            f"{queries.shape} query vectors do not match a pool of shape {pool.shape}",
+            hint="score vectors of the same embedder as the fitted pool.",
+        )
+    ks = [min(k, pool.shape[0]) for k in ks]
+    skip = np.full(len(queries), -1) if self_rows is None else np.asarray(self_rows, np.int64)
+    counts = _known_counts(pool, mask, np.arange(len(queries)), ks, queries=(queries, skip))
+    return _density_novelty(counts, ks, float(mask.mean()))
+
+
+def _density_novelty(counts: np.ndarray, ks, share: float) -> np.ndarray:
+    novelty = np.zeros(counts.shape[0])
+    for j, k in enumerate(ks):
+        f = counts[:, j] / k
+        novelty += (1 - f) * share / ((1 - f) * share + f * (1 - share))
+    return novelty / len(ks)
 
 
 def _check_pool(pool: np.ndarray, mask: np.ndarray, min_k: int) -> None:
@@ -132,14 +164,25 @@ def _check_pool(pool: np.ndarray, mask: np.ndarray, min_k: int) -> None:
         raise ClusterError(f"{pool.shape[0]} pooled vectors, need more than min_k={min_k}")
 
 
-def _known_counts(pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks) -> np.ndarray:
-    """Known examples among each row's k nearest other rows, for every k in ``ks``."""
+def _known_counts(
+    pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks, queries=None
+) -> np.ndarray:
+    """Known examples among each row's k nearest other rows, for every k in ``ks``.
+
+    With ``queries`` = ``(vectors, skip)``, ``rows`` index those vectors instead and
+    every pool row but ``skip[row]`` (-1: none) is a candidate neighbour.
+    """
     top_k = ks[-1]
     counts = np.empty((len(rows), len(ks)))
     for lo in range(0, len(rows), 1024):
         chunk = rows[lo : lo + 1024]
-        sims = pool[chunk] @ pool.T
-        sims[np.arange(len(chunk)), chunk] = -np.inf
+        if queries is None:
+            sims = pool[chunk] @ pool.T
+            sims[np.arange(len(chunk)), chunk] = -np.inf
+        else:
+            sims = queries[0][chunk] @ pool.T
+            skip = queries[1][chunk]
+            sims[np.flatnonzero(skip >= 0), skip[skip >= 0]] = -np.inf
         cut = sims.shape[1] - top_k
         part = np.argpartition(sims, cut, axis=1)[:, cut:]  # the top_k largest
         part_sims = np.take_along_axis(sims, part, axis=1)

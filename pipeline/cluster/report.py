@@ -45,6 +45,14 @@ def render_candidates_section(result: ClusterResult) -> str:
         f"<p>{len(result.candidates)} candidate categories; {len(result.outliers)} passages "
         f"left as outliers ({result.outlier_share:.1%} of clustered passages).</p>"
     )
+    if result.fit is not None:
+        fit = result.fit
+        summary += (
+            f"<p>The clusters were fitted once (fit {escape(fit.fit_id)}, "
+            f"{fit.fitted_passages} passages) and kept: since then {fit.assigned} passages "
+            f"were assigned to them by their nearest fitted passages and {fit.left} left. "
+            "<code>groundcode run --refit</code> clusters afresh.</p>"
+        )
     table = f'<table class="candidates"><thead>{head}</thead><tbody>{rows}</tbody></table>'
     return (
         '<section id="candidates"><h2>Candidate categories</h2>'

@@ -21,6 +21,10 @@ class ClusterSettings(Section):
     outlier when fewer than ``min_agreement`` of its ``n_neighbors`` nearest passages
     share its cluster. ``reduce: spectral`` gives HDBSCAN that embedding instead of
     PCA. See :mod:`pipeline.cluster.estimator`.
+
+    ``refit_share``: ``groundcode run`` keeps the clusters it fitted and assigns
+    passages new since the fit to them (:mod:`pipeline.cluster.frozen`) until the
+    new passages exceed this share of the fitted ones; then it fits them again.
     """
 
     enabled: bool = True
@@ -39,3 +43,4 @@ class ClusterSettings(Section):
     keywords: int = Field(default=10, ge=1)
     representatives: int = Field(default=3, ge=1)
     nearest_codes: int = Field(default=3, ge=1)
+    refit_share: float = Field(default=0.2, ge=0.0)
