@@ -11,6 +11,7 @@ opens in NVivo, ATLAS.ti, MAXQDA and QualCoder.
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -75,7 +76,9 @@ def _codebook_element(root: ET.Element, codebook, guids: dict[str, str]) -> None
 
 
 SOURCES_KIND = "qdpx-text-sources"
-SOURCES_VERSION = "1"  # bump whenever the TextSource XML written below changes
+# bump whenever the TextSource XML written below changes; ElementTree's serialisation is
+# part of it, so the Python version is too
+SOURCES_VERSION = f"1/py{sys.version_info[0]}.{sys.version_info[1]}"
 _INDENT = "  "
 _SOURCE_LEVEL = 2  # Project > Sources > TextSource
 # deflate level of project.qde: 3x faster than zlib's default 6 (17 MB of XML at 2,000
