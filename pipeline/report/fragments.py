@@ -78,14 +78,8 @@ class FragmentCache:
         order) and stored. Fragments of ``kind`` not among ``digests`` are pruned."""
         stats = FragmentStats()
         self.stats[kind] = stats
-        conn = self._connect(stats)
-        found: dict[str, bytes] = {}
-        if conn is not None:
-            try:
-                found = _read(conn, kind, version, list(dict.fromkeys(digests)))
-            except sqlite3.DatabaseError as exc:
-                conn = self._drop(conn, exc, stats)
-                found = {}
+        wanted = list(dict.fromkeys(digests))
+        found = self._session(stats, lambda conn: _read(conn, kind, version, wanted)) or {}
         missing = [i for i, d in enumerate(digests) if d not in found]
         fresh: dict[str, bytes] = {}
         if missing:
@@ -94,14 +88,33 @@ class FragmentCache:
                 fresh[digests[i]] = value
         stats.hits = sum(1 for d in digests if d in found)
         stats.built = len(fresh)
-        if conn is not None:
-            try:
-                stats.pruned = _write(conn, kind, version, found, fresh)
-            except sqlite3.DatabaseError as exc:
-                conn = self._drop(conn, exc, stats)
-            else:
-                conn.close()
+        if stats.cached:
+            pruned = self._session(stats, lambda conn: _write(conn, kind, version, found, fresh))
+            stats.pruned = pruned or 0
         return [found[d] if d in found else fresh[d] for d in digests]
+
+    def _session(self, stats: FragmentStats, work: Callable[[sqlite3.Connection], object]):
+        """``work(connection)``, or None when the cache is unusable. A corrupt file is
+        deleted (the next session starts a new one); any other failure (locked,
+        read-only, disk full) turns the cache off for the rest of the call."""
+        conn = self._connect(stats)
+        if conn is None:
+            return None
+        try:
+            return work(conn)
+        except sqlite3.DatabaseError as exc:
+            try:
+                if conn.in_transaction:
+                    conn.rollback()
+            except sqlite3.Error:
+                pass
+            if _is_corruption(exc) and _remove_database(self.path):
+                stats.rebuilt_file = True
+            else:
+                stats.cached = False
+            return None
+        finally:
+            conn.close()
 
     def _connect(self, stats: FragmentStats) -> sqlite3.Connection | None:
         """An open cache with the current schema, or None (no folder, or unusable)."""
@@ -123,19 +136,6 @@ class FragmentCache:
                 if attempt or not corrupt or not _remove_database(self.path):
                     break
                 stats.rebuilt_file = True
-        stats.cached = False
-        return None
-
-    def _drop(self, conn: sqlite3.Connection, exc: Exception, stats: FragmentStats) -> None:
-        """Give up on the cache for this call; a corrupt file is removed for the next run."""
-        try:
-            if conn.in_transaction:
-                conn.rollback()
-        except sqlite3.Error:
-            pass
-        conn.close()
-        if _is_corruption(exc):
-            stats.rebuilt_file = _remove_database(self.path)
         stats.cached = False
         return None
 
