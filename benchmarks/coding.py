@@ -1,6 +1,7 @@
 """Coding benchmark: zero-shot and supervised coders on public data, and speed.
 
 Run: ``.venv/bin/python -m benchmarks.coding`` -> benchmarks/results/coding.json
+(``... -m benchmarks.coding benoit`` reruns one part and updates only its figures).
 Data: ``$GROUNDCODE_DATA`` or ``<repo>/../shared/data`` (see its README for the protocol).
 Every task uses the offline USE multilingual v3 embedder; vectors are cached in
 ``$GROUNDCODE_BENCH_CACHE`` (default: <tmp>/groundcode-bench-cache). Codebooks for the public tasks
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
-from benchmarks.common import ROOT, data_dir, write_results
+from benchmarks.common import RESULTS, ROOT, data_dir, write_results
 from pipeline.classify import (
     PrototypeRecipe,
     SupervisedCoder,
@@ -28,6 +30,7 @@ from pipeline.classify import (
     adjust_probabilities,
     estimate_prior,
 )
+from pipeline.classify.supervised import best_threshold
 from pipeline.codebook import codebook_from_dict, load_codebook
 from pipeline.embed import CachedEmbedder, UseMultilingualEmbedder, l2_normalize
 
@@ -255,30 +258,115 @@ def _with_context(embedder, frame: pd.DataFrame, weight: float) -> np.ndarray:
     return l2_normalize(own + weight * embedder.encode(around.tolist()))
 
 
+CONTEXT_WEIGHTS = (0.0, 0.5)  # of the neighbouring sentences' embedding
+TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF columns
+TEXT_SOURCES = ("sentence", "context")  # TF-IDF of the sentence, or of it with its neighbours
+
+
+def _texts(frame: pd.DataFrame, source: str) -> list[str]:
+    if source == "sentence":
+        return frame["sentence_text"].tolist()
+    pre, post = frame["pre_sentence"].fillna(""), frame["post_sentence"].fillna("")
+    return (pre + " " + frame["sentence_text"] + " " + post).tolist()
+
+
+def _per_manifesto_shift(probs: np.ndarray, manifestos: np.ndarray, train_prior: float):
+    """Probabilities re-weighted to each manifesto's own EM-estimated share of positives."""
+    out, priors = probs.astype(np.float64).copy(), {}
+    for name in np.unique(manifestos):
+        rows = manifestos == name
+        priors[str(name)] = estimate_prior(probs[rows], train_prior)
+        out[rows] = adjust_probabilities(probs[rows], train_prior, priors[str(name)])
+    return out, priors
+
+
+def _decide(probs, manifestos, train_prior: float, threshold: float, shift: bool):
+    if shift:
+        probs = _per_manifesto_shift(probs, manifestos, train_prior)[0]
+    return (probs >= threshold).astype(int)
+
+
 def benoit(embedder) -> dict:
+    """Supervised immigration coder on the training manifestos, kappa on the test ones.
+
+    Chosen on the training manifestos only. Per context weight (embedding) and
+    text source (TF-IDF of the sentence alone or with its neighbours), the coder
+    picks C, the embedding weight and the weight of the TF-IDF text columns by
+    manifesto-grouped CV (F1). Then, among those coders and their ensemble (mean
+    probability, threshold maximizing out-of-fold F1), with or without
+    re-weighting each manifesto's probabilities to its own EM-estimated prior,
+    the one with the best kappa of the out-of-fold (unseen-manifesto)
+    probabilities is used on the test manifestos.
+    """
     units, judg = benoit_units()
     train = units[~units["manifesto"].isin(BENOIT_TEST)]
     test = units[units["manifesto"].isin(BENOIT_TEST)]
     book = _book("immigration", [IMMIGRATION])
     labels = [{"IMM"} if g else set() for g in train["gold"]]
-    fits = {}
-    for weight in (0.0, 0.2, 0.3, 0.5):  # context weight chosen by CV F1 on training only
-        coder = SupervisedCoder(embedder, book, level="main", zero_shot_params={"center": True})
-        fits[weight] = coder.fit(_with_context(embedder, train, weight), labels)
-    weight = max(fits, key=lambda w: fits[w].cv_metrics_["IMM"]["f1"])
-    coder = fits[weight]
-    probs = coder.decision_scores(_with_context(embedder, test, weight))[:, 0]
-    train_prior = float(train["gold"].mean())
-    new_prior = estimate_prior(probs, train_prior)
-    accepted = adjust_probabilities(probs, train_prior, new_prior) >= coder.thresholds_[0]
-    machine = cohen_kappa_score(test["gold"], accepted.astype(int))
-    unadjusted = cohen_kappa_score(test["gold"], (probs >= coder.thresholds_[0]).astype(int))
+    groups = train["manifesto"].to_numpy()
+    gold = train["gold"].to_numpy().astype(bool)
+    train_prior = float(gold.mean())
+    fits, oof, settings = {}, {}, {}
+    for weight in CONTEXT_WEIGHTS:
+        vectors = _with_context(embedder, train, weight)
+        for source in TEXT_SOURCES:
+            coder = SupervisedCoder(
+                embedder,
+                book,
+                level="main",
+                zero_shot_params={"center": True},
+                text_weights=TEXT_WEIGHTS,
+            )
+            key = f"context {weight} text {source}"
+            settings[key] = (weight, source)
+            fits[key] = coder.fit(_texts(train, source), labels, vectors, groups=groups)
+            oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
+    mean = np.mean([p for p, _ in oof.values()], axis=0)
+    oof["ensemble"] = (mean, best_threshold(mean, gold)[0])
+    cv_kappa = {
+        (name, shift): cohen_kappa_score(gold, _decide(p, groups, train_prior, t, shift))
+        for name, (p, t) in oof.items()
+        for shift in (False, True)
+    }
+    choice, shift = max(cv_kappa, key=cv_kappa.get)
+    members = list(fits) if choice == "ensemble" else [choice]
+    probs = np.mean(
+        [
+            fits[m].decision_scores(
+                _with_context(embedder, test, settings[m][0]), _texts(test, settings[m][1])
+            )[:, 0]
+            for m in members
+        ],
+        axis=0,
+    )
+    manifestos = test["manifesto"].to_numpy()
+    threshold = oof[choice][1]
+    kappas = {
+        s: cohen_kappa_score(test["gold"], _decide(probs, manifestos, train_prior, threshold, s))
+        for s in (False, True)
+    }
     humans = human_kappas(units, judg)
+    machine = kappas[shift]
     return {
         "benoit_machine_kappa": machine,
-        "benoit_machine_kappa_without_prior_shift": unadjusted,
-        "benoit_context_weight": weight,
-        "benoit_estimated_test_prior": new_prior,
+        "benoit_machine_kappa_without_prior_shift": kappas[False],
+        "benoit_machine_kappa_with_prior_shift": kappas[True],
+        "benoit_chosen": choice,
+        "benoit_prior_shift": shift,
+        "benoit_cv_kappa": cv_kappa[choice, shift],
+        "benoit_cv_kappa_grid": {
+            f"{name}, prior shift {sh}": float(k) for (name, sh), k in cv_kappa.items()
+        },
+        "benoit_coders": {
+            m: {
+                "cv_f1": fits[m].cv_metrics_["IMM"]["f1"],
+                "text_weight": fits[m].hyper_.text_weight,
+                "C": fits[m].C_,
+                "embedding_weight": fits[m].hyper_.embedding_weight,
+            }
+            for m in fits
+        },
+        "benoit_estimated_test_priors": _per_manifesto_shift(probs, manifestos, train_prior)[1],
         "benoit_human_kappa_median": float(np.median(humans)),
         "benoit_human_kappa_p75": float(np.percentile(humans, 75)),
         "benoit_human_coders": len(humans),
@@ -328,16 +416,31 @@ def suggest_speed(embedder) -> dict:
     return {"suggest_10k_seconds": seconds, "suggest_10k_rows": len(suggestions)}
 
 
-def main() -> None:
+def main(parts: list[str]) -> None:
+    """Run every task, or only ``parts`` (e.g. ``benoit``) merged into the existing results."""
     embedder = CachedEmbedder(UseMultilingualEmbedder(), CACHE)
+    tasks = {
+        "tipdm": lambda: tipdm(embedder),
+        "tnews": lambda: tnews(embedder),
+        "benoit": lambda: benoit(embedder),
+        "embed speed": speed,
+        "suggest speed": lambda: suggest_speed(embedder),
+    }
+    unknown = sorted(set(parts) - {n.replace(" ", "_") for n in tasks})
+    if unknown:
+        raise SystemExit(f"unknown part(s) {unknown}; choose from {[*tasks]} (spaces as _)")
     results: dict = {"embedder": embedder.id}
-    for name, task in (
-        ("tipdm", lambda: tipdm(embedder)),
-        ("tnews", lambda: tnews(embedder)),
-        ("benoit", lambda: benoit(embedder)),
-        ("embed speed", speed),
-        ("suggest speed", lambda: suggest_speed(embedder)),
-    ):
+    if parts:
+        previous = RESULTS / "coding.json"
+        if previous.is_file():
+            stale = tuple(p.split("_")[0] + "_" for p in parts) + tuple(
+                f"seconds_{p}" for p in parts
+            )
+            kept = json.loads(previous.read_text(encoding="utf-8"))
+            results = {k: v for k, v in kept.items() if not k.startswith(stale)} | results
+    for name, task in tasks.items():
+        if parts and name.replace(" ", "_") not in parts:
+            continue
         start = time.perf_counter()
         results.update(task())
         seconds = round(time.perf_counter() - start, 1)
@@ -350,4 +453,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
