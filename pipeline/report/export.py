@@ -209,7 +209,8 @@ def _agreement(view: StoreView, config, book, out: Path):
     return render_agreement_section(report)
 
 
-def _qdpx(view: StoreView, book, out: Path, name: str) -> None:
+def _qdpx(view: StoreView, book, out: Path, name: str, cache: Path | None = None) -> None:
+    """``project.qdpx``; per-document fragments are cached in the folder ``cache``."""
     from pipeline.report.refi import SourceText, SpanCoding, write_qdpx
 
     spans = {p.id: p for p in view.passages}
@@ -222,7 +223,7 @@ def _qdpx(view: StoreView, book, out: Path, name: str) -> None:
         if s.level == "initial" and s.accepted and s.code_id != NO_CODE
     ]
     sources = [SourceText(d.id, d.id, d.text) for d in view.documents]
-    write_qdpx(out / "project.qdpx", name, book, sources, codings)
+    write_qdpx(out / "project.qdpx", name, book, sources, codings, cache=cache)
 
 
 def export_outputs(
@@ -290,11 +291,11 @@ def export_outputs(
         written["report"] = "report.html"
     if "xlsx" in only:
         with timed("xlsx"):
-            write_coding_xlsx(out / "coding.xlsx", tables, book)
+            write_coding_xlsx(out / "coding.xlsx", tables, book, cache=getattr(job, "cache_dir", None))
         written["xlsx"] = "coding.xlsx"
     if "qdpx" in only:
         with timed("qdpx"):
-            _qdpx(view, book, out, corpus_id)
+            _qdpx(view, book, out, corpus_id, cache=getattr(job, "cache_dir", None))
         written["qdpx"] = "project.qdpx"
     if "qdc" in only:
         export_qdc(book, out / "codebook.qdc")
