@@ -148,7 +148,8 @@ def run_job(
             corpus = load_corpus(config.corpus)
         info.input_hashes = dict(corpus.input_hashes)
         with info.timed("clean"):
-            cleaned = clean_corpus(corpus.documents, config.clean)
+            cleaned = clean_corpus(corpus.documents, config.clean,
+                                   memo_path=paths.cache_dir / "clean-near-duplicates.npz")
         write_audit(cleaned, paths.output / "clean_audit.csv")
         docs = [coded_document(r.document, r.removals) for r in cleaned]
         removals = {r.document.id: r.removals for r in cleaned}
@@ -161,8 +162,10 @@ def run_job(
             store.remove_documents(gone)
             echo(f"removed {len(gone)} document(s) no longer in the corpus")
 
-        codable = {d.id: [p for p in store.documents.passages(doc_id=d.id) if p.codable]
-                   for d in docs}
+        codable: dict[str, list[Passage]] = {d.id: [] for d in docs}
+        for passage in store.documents.corpus_passages(corpus_id):  # one query, doc order
+            if passage.codable and passage.doc_id in codable:
+                codable[passage.doc_id].append(passage)
         seg_hash = settings_hash(config.clean, config.segment)
         job = CodingJob(config.embed, paths.cache_dir, Path(config.codebook))
 
@@ -203,7 +206,7 @@ def run_job(
         with info.timed("outputs"):
             written = export_outputs(
                 store, config, book, corpus_id=corpus_id, job=job, backend=backend,
-                info=info, progress=progress,
+                info=info, progress=progress, refit=refit,
             )
         counts = {k: v for k, v in store.counts().items()
                   if k in ("documents", "passages", "suggestions", "codings")}

@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.classify.suggestion import NO_CODE, Suggestion
@@ -32,11 +34,16 @@ SUGGESTION_COLUMNS = ["passage_id", "code_id", "score", "rank", "level", "method
 
 @dataclass
 class StoreView:
-    """One corpus as read back from the store."""
+    """One corpus as read back from the store.
+
+    ``suggestion_frame`` holds the suggestions (``SUGGESTION_COLUMNS``) in passage
+    order, then level, rank and code; ``suggestions`` are the same rows as objects,
+    built on first use.
+    """
 
     documents: list[Document]
     passages: list[Passage]
-    suggestions: list[Suggestion]
+    suggestion_frame: pd.DataFrame
     coder_model: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -44,15 +51,33 @@ class StoreView:
     def codable(self) -> list[Passage]:
         return [p for p in self.passages if p.codable]
 
+    @cached_property
+    def suggestions(self) -> list[Suggestion]:
+        return _suggestion_objects(self.suggestion_frame)
+
+    @cached_property
+    def initial(self) -> list[Suggestion]:
+        """The initial-level suggestions (what coding, clustering and saturation use)."""
+        frame = self.suggestion_frame
+        return _suggestion_objects(frame[frame["level"] == "initial"])
+
+
+def _suggestion_objects(frame: pd.DataFrame) -> list[Suggestion]:
+    columns = [frame[c].tolist() for c in SUGGESTION_COLUMNS]
+    return [Suggestion(*row) for row in zip(*columns, strict=True)]
+
 
 def read_view(store, corpus_id: str, codebook_hash: str) -> StoreView:
     docs = store.documents.documents(corpus_id)
     passages = store.documents.corpus_passages(corpus_id)
-    by_passage: dict[str, list[Suggestion]] = {}
-    for s in store.suggestions.corpus_suggestions(corpus_id, codebook_hash):
-        by_passage.setdefault(s.passage_id, []).append(s)
-    suggestions = [s for p in passages for s in by_passage.get(p.id, [])]
-    return StoreView(docs, passages, suggestions)
+    frame = store.suggestions.corpus_suggestion_frame(corpus_id, codebook_hash)
+    # passage order is document then offset (ids sort differently: "d:100-" < "d:20-")
+    ids = pd.Index([p.id for p in passages])
+    position = ids.get_indexer(frame["passage_id"])
+    known = position >= 0
+    frame, position = frame[known], position[known]
+    frame = frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    return StoreView(docs, passages, frame[SUGGESTION_COLUMNS])
 
 
 def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
@@ -61,14 +86,21 @@ def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "kind", "lang", "sha256", "source", "chars", "meta"])
 
 
+def _columns_frame(records: Iterable, columns: Sequence[str]) -> pd.DataFrame:
+    """One column at a time (much faster than a dict per record)."""
+    records = list(records)
+    if not records:
+        return pd.DataFrame(columns=list(columns))
+    data = {c: [getattr(r, c) for r in records] for c in columns}
+    return pd.DataFrame(data, columns=list(columns))
+
+
 def passages_frame(passages: Iterable[Passage]) -> pd.DataFrame:
-    rows = [{c: getattr(p, c) for c in PASSAGE_COLUMNS} for p in passages]
-    return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
+    return _columns_frame(passages, PASSAGE_COLUMNS)
 
 
 def suggestions_frame(suggestions: Iterable[Suggestion]) -> pd.DataFrame:
-    rows = [{c: getattr(s, c) for c in SUGGESTION_COLUMNS} for s in suggestions]
-    frame = pd.DataFrame(rows, columns=SUGGESTION_COLUMNS)
+    frame = _columns_frame(suggestions, SUGGESTION_COLUMNS)
     return frame.astype({"score": float, "rank": int, "accepted": bool})
 
 
@@ -80,40 +112,44 @@ def _write_tables(view: StoreView, out: Path) -> dict[str, str]:
                         ensure_ascii=False, sort_keys=True, default=str) for d in view.documents]
     atomic_write_text(out / "documents.jsonl", "\n".join(lines) + ("\n" if lines else ""))
     write_frame(passages_frame(view.passages), out / "passages")
-    write_frame(suggestions_frame(view.suggestions), out / "suggestions")
+    write_frame(view.suggestion_frame, out / "suggestions")
     return {"documents": "documents.jsonl", "passages": "passages.parquet",
             "suggestions": "suggestions.parquet"}
 
 
-def _clusters(view: StoreView, config, book, job, backend, out: Path):
-    from pipeline.classify.suggestion import NO_CODE as NONE
+def _clusters(view: StoreView, config, book, job, backend, out: Path, refit: bool = False):
+    """Candidate categories from the frozen clusterer (:mod:`pipeline.cluster.frozen`).
+
+    Fitted once per cluster key and saved under ``<models>/clusters/<key>``; later
+    runs assign the passages new since the fit, until ``cluster.refit_share`` of them
+    (or ``refit``) calls for a new fit.
+    """
     from pipeline.cluster.adopt import write_candidates
-    from pipeline.cluster.candidates import find_candidates
+    from pipeline.cluster.frozen import Prototypes, cluster_key, frozen_candidates
     from pipeline.engines.backend import job_coder, job_embedder
+    from pipeline.engines.run import job_paths
     from pipeline.segment.tokens import tokenize
 
     passages = view.codable
     if len(passages) < max(config.cluster.min_cluster_size, 2):
         return None
-    from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
-
-    vectors = backend.embed(job, passages)
     embedder = job_embedder(job)
-    coder = job_coder(job, embedder)
-    zero = getattr(coder, "zero_shot_", coder)
-    main_ids = book.codable_ids("main")
-    main_prototypes = build_prototypes(
-        embedder, book, main_ids, getattr(zero, "recipe", PrototypeRecipe())
-    )
-    prototypes, code_ids = zero.prototypes_, zero.code_ids_
-    initial = [s for s in view.suggestions if s.level == "initial"]
-    coded = {s.passage_id for s in initial if s.accepted and s.code_id != NONE}
-    best = (vectors @ prototypes.T).max(axis=1)
-    reference = [b for p, b in zip(passages, best, strict=True) if p.id in coded]
-    result = find_candidates(
-        passages, vectors, prototypes, code_ids, config.cluster, config.seed,
-        suggestions=initial, reference_similarities=reference, tokenizer=tokenize,
-        main_prototypes=main_prototypes, main_ids=main_ids,
+
+    def prototypes() -> Prototypes:  # only needed when the clusters are fitted
+        from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
+
+        coder = job_coder(job, embedder)
+        zero = getattr(coder, "zero_shot_", coder)
+        main_ids = book.codable_ids("main")
+        recipe = getattr(zero, "recipe", PrototypeRecipe())
+        mains = build_prototypes(embedder, book, main_ids, recipe)
+        return Prototypes(zero.prototypes_, tuple(zero.code_ids_), mains, tuple(main_ids))
+
+    key = cluster_key(config.cluster, config.seed, job.coder_path.name, embedder.id, book.hash)
+    result = frozen_candidates(
+        job_paths(config).models_dir / "clusters" / key, key, passages, view.initial, config.cluster,
+        config.seed, embed=lambda rows: backend.embed(job, rows), prototypes=prototypes,
+        refit=refit, tokenizer=tokenize,
     )
     write_candidates(result, book, out / "candidates.yaml")
     return result
@@ -135,7 +171,7 @@ def _saturation(view: StoreView, clusters, config, out: Path):
     s = config.saturation
     if len(order) < s.base_size + s.run_length:
         return None
-    initial = [x for x in view.suggestions if x.level == "initial"]
+    initial = view.initial
     per_case = codes_per_case(view.passages, initial, order)
     measures = saturation_measures(per_case, s.base_size, s.run_length, s.threshold)
     boot = bootstrap_saturation(per_case, s.base_size, s.run_length, s.threshold, s.orders,
@@ -168,9 +204,8 @@ def audit_units(view: StoreView, paths: Sequence[Path]):
     for p in view.codable:
         by_doc.setdefault(p.doc_id, []).append(p)
     accepted: dict[str, list[Suggestion]] = {}
-    for sug in view.suggestions:
-        if sug.level == "initial":
-            accepted.setdefault(sug.passage_id, []).append(sug)
+    for sug in view.initial:
+        accepted.setdefault(sug.passage_id, []).append(sug)
     rows = []
     for unit in units:
         for p in by_doc.get(unit.doc_id, []):
@@ -237,8 +272,12 @@ def export_outputs(
     info=None,
     progress: bool = False,
     only: Sequence[str] = OUTPUTS,
+    refit: bool = False,
 ) -> dict[str, str]:
-    """Write the chosen outputs into ``config.output``; returns {name: relative path}."""
+    """Write the chosen outputs into ``config.output``; returns {name: relative path}.
+
+    ``refit`` fits the candidate clusters afresh instead of reusing the saved ones.
+    """
     from contextlib import nullcontext
 
     from pipeline.codebook.refi import export_qdc
@@ -260,7 +299,7 @@ def export_outputs(
     clusters = None
     if config.cluster.enabled and ({"candidates", "saturation", "report"} & set(only)):
         with timed("candidates"):
-            clusters = _clusters(view, config, book, job, backend, out)
+            clusters = _clusters(view, config, book, job, backend, out, refit)
         if clusters is not None:
             from pipeline.cluster.report import render_candidates_section
 
@@ -280,7 +319,7 @@ def export_outputs(
             written["agreement"] = "agreement/"
             sections.append(ExtraSection("sec-agreement", "编码一致性 Agreement", html))
     tables = build_tables(documents_frame(view.documents), passages_frame(view.codable),
-                          suggestions_frame(view.suggestions), book)
+                          view.suggestion_frame, book)
     if "report" in only:
         run_info = {"embedder_id": info.embedder_id if info else "", "seed": config.seed,
                     "config": info.config if info else config.model_dump(mode="json")}
