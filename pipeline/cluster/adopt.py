@@ -138,8 +138,10 @@ def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) ->
             f"passages and {fit.left} left.\n"
             "# `groundcode run --refit` clusters afresh.\n"
         )
-    text = yaml.safe_dump(
-        candidates_to_dict(result, book), allow_unicode=True, sort_keys=False, width=100
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
+    text = yaml.dump(
+        candidates_to_dict(result, book), Dumper=dumper, allow_unicode=True, sort_keys=False,
+        width=100,
     )
     atomic_write_text(path, header + text)
     return Path(path)

@@ -249,13 +249,13 @@ def _qdpx(view: StoreView, book, out: Path, name: str, cache: Path | None = None
     from pipeline.report.refi import SourceText, SpanCoding, write_qdpx
 
     spans = {p.id: p for p in view.passages}
-    model = sorted({s.model for s in view.suggestions}) or ["groundcode"]
+    frame = view.suggestion_frame
+    model = sorted(set(frame["model"])) or ["groundcode"]
     coder = "groundcode:" + "+".join(model)
+    coded = frame[(frame["level"] == "initial") & frame["accepted"] & (frame["code_id"] != NO_CODE)]
     codings = [
-        SpanCoding(spans[s.passage_id].doc_id, spans[s.passage_id].start, spans[s.passage_id].end,
-                   s.code_id, coder)
-        for s in view.suggestions
-        if s.level == "initial" and s.accepted and s.code_id != NO_CODE
+        SpanCoding(spans[pid].doc_id, spans[pid].start, spans[pid].end, code, coder)
+        for pid, code in zip(coded["passage_id"].tolist(), coded["code_id"].tolist(), strict=True)
     ]
     sources = [SourceText(d.id, d.id, d.text) for d in view.documents]
     write_qdpx(out / "project.qdpx", name, book, sources, codings, cache=cache)
