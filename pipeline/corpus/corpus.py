@@ -91,12 +91,12 @@ class _Plan:
     entries: tuple[ManifestEntry, ...]
 
 
-def _plan(settings: CorpusSettings) -> _Plan:
+def _plan(settings: CorpusSettings, cache_dir: Path | None = None) -> _Plan:
     manifest_path = find_manifest(settings)
     if manifest_path is None:
         root, entries = _folder_entries(settings)
         return _Plan(Path(settings.path).resolve().name, root, None, tuple(entries))
-    manifest: Manifest = load_manifest(manifest_path)
+    manifest: Manifest = load_manifest(manifest_path, cache_dir=cache_dir)
     return _Plan(manifest.name, manifest.root, manifest.path, manifest.entries)
 
 
@@ -157,10 +157,13 @@ def iter_documents(
     return _documents(_plan(settings), settings.opencc, progress)
 
 
-def load_corpus(settings: CorpusSettings, progress: Progress | None = None) -> Corpus:
+def load_corpus(
+    settings: CorpusSettings, progress: Progress | None = None, cache_dir: Path | None = None
+) -> Corpus:
     """Read the whole corpus; ``input_hashes`` maps each input file (relative to the
-    corpus root, the manifest included) to the sha256 of its bytes."""
-    plan = _plan(settings)
+    corpus root, the manifest included) to the sha256 of its bytes. ``cache_dir`` (the
+    run's cache) keeps the parsed YAML manifest for the next run (see ``load_manifest``)."""
+    plan = _plan(settings, cache_dir)
     documents = tuple(_documents(plan, settings.opencc, progress))
     files = sorted({entry.file for entry in plan.entries})
     hashes = {file: sha256_file(plan.root / file) for file in files}

@@ -228,6 +228,34 @@ def _yaml_entries(path: Path, text: str) -> tuple[str | None, list[tuple[str, An
     return (None if name is None else str(name)), list(zip(lines, docs, strict=True))
 
 
+def _cached_yaml_entries(path: Path, text: str, cache_dir) -> tuple[str | None, list]:
+    if cache_dir is None:
+        return _yaml_entries(path, text)
+    import hashlib
+    import json
+
+    from pipeline.io import atomic_write_text
+
+    digest = hashlib.sha256(f"{yaml.__version__}\x00{text}".encode()).hexdigest()
+    memo = Path(cache_dir) / "manifests" / f"{digest}.json"
+    try:
+        name, raw = json.loads(memo.read_text("utf-8"))
+        return name, [(line, entry) for line, entry in raw]
+    except (OSError, ValueError, TypeError):
+        pass  # no memo yet, or an unreadable one: parse
+    name, raw = _yaml_entries(path, text)
+    data = [name, [[line, entry] for line, entry in raw]]
+    try:
+        encoded = json.dumps(data, ensure_ascii=False)
+        if json.loads(encoded) == data:  # only data JSON keeps exactly (no dates, int keys)
+            for old in memo.parent.glob("*.json"):
+                old.unlink(missing_ok=True)
+            atomic_write_text(memo, encoded)
+    except (OSError, TypeError, ValueError):
+        pass  # a memo is an optimisation, never a reason to fail
+    return name, raw
+
+
 def _csv_entries(path: Path, text: str) -> list[tuple[str, Any]]:
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows:
@@ -249,8 +277,13 @@ def _csv_entries(path: Path, text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def load_manifest(path: str | Path) -> Manifest:
-    """Load and validate a ``manifest.yaml`` / ``manifest.csv``."""
+def load_manifest(path: str | Path, cache_dir: str | Path | None = None) -> Manifest:
+    """Load and validate a ``manifest.yaml`` / ``manifest.csv``.
+
+    With ``cache_dir`` the parsed YAML (not the validation) is kept there as JSON,
+    keyed by the sha256 of the manifest's bytes, and reused while they are unchanged;
+    a manifest whose data JSON cannot hold exactly is parsed every time.
+    """
     path = Path(path)
     if not path.is_file():
         raise ManifestError("manifest file not found", file=path)
@@ -264,7 +297,7 @@ def load_manifest(path: str | Path) -> Manifest:
     if path.suffix.lower() == ".csv":
         name, raw = None, _csv_entries(path, text)
     elif path.suffix.lower() in (".yaml", ".yml"):
-        name, raw = _yaml_entries(path, text)
+        name, raw = _cached_yaml_entries(path, text, cache_dir)
     else:
         raise ManifestError("a manifest must be .yaml, .yml or .csv", file=path)
     manifest = validate_entries(raw, root, path)

@@ -145,7 +145,7 @@ def run_job(
                                       getattr(book, "version", "") or "")
 
         with info.timed("ingest"):
-            corpus = load_corpus(config.corpus)
+            corpus = load_corpus(config.corpus, cache_dir=paths.cache_dir)
         info.input_hashes = dict(corpus.input_hashes)
         with info.timed("clean"):
             cleaned = clean_corpus(corpus.documents, config.clean,

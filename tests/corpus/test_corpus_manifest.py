@@ -135,3 +135,42 @@ def test_csv_manifest_with_row_numbers(tmp_path):
     assert manifest.entries[0].year == 2023 and manifest.entries[0].reserved is False
     assert manifest.entries[1].table.text_column == "text"
     assert manifest.name == tmp_path.name
+
+
+def test_parsed_manifest_is_reused_from_the_cache_until_it_changes(tmp_path, monkeypatch):
+    from pipeline.corpus import manifest as module
+
+    path = _corpus(tmp_path / "c", GOOD)
+    cache = tmp_path / "cache"
+    fresh = load_manifest(path)
+    calls = []
+    real = module._yaml_entries
+    monkeypatch.setattr(module, "_yaml_entries", lambda *a: calls.append(1) or real(*a))
+    assert load_manifest(path, cache_dir=cache) == fresh
+    assert load_manifest(path, cache_dir=cache) == fresh
+    assert len(calls) == 1  # the second load read the memo
+    path.write_text(GOOD.replace("year: 2023", "year: 2024"), encoding="utf-8")
+    assert load_manifest(path, cache_dir=cache).entries[0].year == 2024
+    assert len(calls) == 2
+    assert len(list((cache / "manifests").glob("*.json"))) == 1
+
+
+def test_errors_name_the_same_lines_with_a_cached_parse(tmp_path):
+    bad = GOOD.replace("arena: industrial", "arena: farming")
+    path = _corpus(tmp_path, bad)
+    messages = []
+    for _ in range(2):
+        with pytest.raises(ManifestError) as info:
+            load_manifest(path, cache_dir=tmp_path / "cache")
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert "line 3" in messages[1]
+
+
+def test_a_corrupt_manifest_memo_is_ignored(tmp_path):
+    path = _corpus(tmp_path / "c", GOOD)
+    cache = tmp_path / "cache"
+    load_manifest(path, cache_dir=cache)
+    (memo,) = (cache / "manifests").glob("*.json")
+    memo.write_text('["mini", [["line 3", {"id": "forged"', encoding="utf-8")
+    assert load_manifest(path, cache_dir=cache) == load_manifest(path)
