@@ -54,8 +54,10 @@ def test_the_rule_finds_near_duplicates_in_the_generated_corpus():
     assert any(c[3] == "near_duplicate" for c in found)
 
 
+@pytest.mark.parametrize("block", [512, 5])  # one product, and many row blocks
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_similarities_equal_a_brute_force_jaccard_over_shingle_sets(seed):
+def test_similarities_equal_a_brute_force_jaccard_over_shingle_sets(seed, block, monkeypatch):
+    monkeypatch.setattr(neardup, "BLOCK", block)
     docs = make_docs(seed)
     rows = [
         (d.id, s, e, "".join(d.text[s:e].split())) for d in docs for s, e in paragraph_spans(d.text)
@@ -102,7 +104,8 @@ def _change(docs, how, rng):
 @pytest.mark.parametrize(
     "how", ["append", "insert_front", "edit_middle", "remove_middle", "shuffle"]
 )
-def test_a_memo_from_an_earlier_corpus_gives_the_full_result(tmp_path, how):
+def test_a_memo_from_an_earlier_corpus_gives_the_full_result(tmp_path, how, monkeypatch):
+    monkeypatch.setattr(neardup, "BLOCK", 7)
     memo = tmp_path / "memo.npz"
     before = make_docs(5)
     assert cuts(clean_corpus(before, SETTINGS, memo)) == cuts(clean_corpus(before, SETTINGS))
@@ -143,3 +146,36 @@ def test_a_corrupt_memo_is_recomputed_and_replaced(tmp_path, content):
     docs = make_docs(4)
     assert cuts(clean_corpus(docs, SETTINGS, memo)) == cuts(clean_corpus(docs, SETTINGS))
     assert neardup.NearDuplicateMemo.load(memo, 0.8) is not None
+
+
+def test_a_paragraph_turned_boilerplate_early_in_the_corpus_is_handled(tmp_path, monkeypatch):
+    """Adding a document can make an early paragraph boilerplate (removed before the
+    near-duplicate rule); only the new document's paragraphs are compared afresh."""
+    settings = CleanSettings(near_duplicate_threshold=0.8, boilerplate_min_documents=3)
+    shared = POOL[0] + POOL[1]
+    docs = [Document(id="a", kind="case", lang="zh", text=shared + "\n\n" + POOL[2] + POOL[3]),
+            Document(id="b", kind="case", lang="zh", text=POOL[4] + "\n\n" + shared)]
+    docs += make_docs(11, 6, "m")
+    memo = tmp_path / "memo.npz"
+    clean_corpus(docs, settings, memo)
+    seen: list[int] = []
+    real = neardup.shingle_rows
+    monkeypatch.setattr(neardup, "shingle_rows", lambda keys: seen.append(len(keys)) or real(keys))
+    new = Document(id="z", kind="case", lang="zh", text=shared + "\n\n" + POOL[5] + POOL[6])
+    got = cuts(clean_corpus([*docs, new], settings, memo))
+    assert sum(seen) <= 2  # the new document's eligible paragraphs, nothing else
+    assert got == cuts(clean_corpus([*docs, new], settings))
+    assert [c[:1] for c in got if c[3] == "boilerplate"] == [("a",), ("b",), ("z",)]
+
+
+@pytest.mark.parametrize("how", ["insert_front", "shuffle", "edit_middle"])
+def test_only_unknown_paragraphs_are_shingled(tmp_path, monkeypatch, how):
+    memo = tmp_path / "memo.npz"
+    before = make_docs(8)
+    clean_corpus(before, SETTINGS, memo)
+    after = _change(before, how, random.Random(1))
+    seen: list[int] = []
+    real = neardup.shingle_rows
+    monkeypatch.setattr(neardup, "shingle_rows", lambda keys: seen.append(len(keys)) or real(keys))
+    clean_corpus(after, SETTINGS, memo)
+    assert sum(seen) <= 3  # at most the paragraphs of the one new or edited document
