@@ -24,8 +24,8 @@ def clean_corpus(
     a paragraph is removed by the first rule that applies, and "first occurrence"
     means first in input-document then text order. ``enabled: false`` removes nothing.
 
-    ``memo_path`` (a file in the run's cache) lets the near-duplicate rule reuse the
-    last run's decisions for unchanged leading paragraphs; the result is the same.
+    ``memo_path`` (a file in the run's cache) lets the near-duplicate rule compare only
+    paragraphs the last run did not see; the result is the same.
     """
     settings = settings if settings is not None else CleanSettings()
     documents = list(documents)

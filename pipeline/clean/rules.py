@@ -110,8 +110,8 @@ def near_duplicates(
     paragraphs, settings: CleanSettings, removed, memo_path: Path | None = None
 ) -> dict[int, Removal]:
     """Jaccard over character 3-shingles against earlier kept paragraphs (exact; see
-    :mod:`pipeline.clean.neardup`). With ``memo_path`` the last run's decisions are
-    reused for the unchanged leading paragraphs and the memo is updated."""
+    :mod:`pipeline.clean.neardup`). With ``memo_path`` only paragraphs the last run's
+    memo does not know are compared, and the memo is updated."""
     from pipeline.clean.neardup import NearDuplicateMemo, near_duplicate_decisions, row_ids
 
     threshold = settings.near_duplicate_threshold
@@ -122,8 +122,7 @@ def near_duplicates(
     ids = row_ids([(p.doc_id, p.start, p.end, p.key) for p in rows])
     memo = NearDuplicateMemo.load(memo_path, threshold) if memo_path is not None else None
     decisions, updated = near_duplicate_decisions([p.key for p in rows], ids, threshold, memo)
-    if memo_path is not None and (memo is None or len(memo.ids) != len(ids)
-                                  or not np.array_equal(memo.ids, ids)):
+    if memo_path is not None and (memo is None or not np.array_equal(memo.ids, ids)):
         updated.save(memo_path)
     out = {}
     for row in np.flatnonzero(decisions.match >= 0):

@@ -80,9 +80,20 @@ class ClusterResult:
     fit: FitInfo | None = None  # set by the frozen clusterer
 
 
+def coded_ids(suggestions: Iterable[Suggestion]) -> set[str]:
+    """Ids of the passages with an accepted suggestion other than ``NO_CODE``."""
+    return {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
+
+
+def coded_mask(passages: Sequence[Passage], suggestions: Iterable[Suggestion]) -> np.ndarray:
+    """Per passage: whether it is coded (see :func:`coded_ids`)."""
+    coded = coded_ids(suggestions)
+    return np.array([p.id in coded for p in passages], dtype=bool)
+
+
 def select_uncoded(passages: Iterable[Passage], suggestions: Iterable[Suggestion]) -> list[Passage]:
     """Passages without any accepted suggestion other than ``NO_CODE``."""
-    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
+    coded = coded_ids(suggestions)
     return [p for p in passages if p.id not in coded]
 
 
@@ -200,8 +211,7 @@ def _density_novelty(passages, vecs, chosen, suggestions) -> np.ndarray | None:
     """KnownDensityNovelty of the chosen passages, coded passages as the known examples."""
     if suggestions is None:
         return None
-    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
-    known = np.array([p.id in coded for p in passages], dtype=bool)
+    known = coded_mask(passages, suggestions)
     if known.all() or not known.any() or len(passages) <= 5:
         return None
     return KnownDensityNovelty().fit(vecs, known, rows=chosen).novelty_

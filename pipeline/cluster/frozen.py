@@ -51,12 +51,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify.suggestion import NO_CODE, Suggestion
+from pipeline.classify.suggestion import Suggestion
 from pipeline.cluster.candidates import (
     ClusterResult,
     FitInfo,
     _check_inputs,
     clusterer_from_settings,
+    coded_mask,
     describe_clusters,
 )
 from pipeline.cluster.keywords import Tokenizer, basic_tokenize
@@ -199,7 +200,7 @@ def fit_frozen(
     vecs, codes = _check_inputs(passages, raw, prototypes.codes, prototypes.code_ids)
     mains = _mains(vecs, prototypes)
     suggestions = list(suggestions)
-    known = _known_mask(passages, suggestions)
+    known = coded_mask(passages, suggestions)
     chosen = _pool(known, settings)
     if len(chosen) < settings.min_cluster_size:
         outliers = tuple(passages[i].id for i in chosen)
@@ -265,7 +266,7 @@ def assign_frozen(
     suggestions = list(suggestions)
     where = {(i, d): r for r, (i, d) in enumerate(zip(state.ids, state.digests, strict=True))}
     rows = np.array([where.get((p.id, _digest(p.text)), -1) for p in passages], dtype=np.int64)
-    known = _known_mask(passages, suggestions)
+    known = coded_mask(passages, suggestions)
     chosen = np.asarray(_pool(known, settings), dtype=np.int64)
     position = np.full(len(state.ids), -1, dtype=np.int64)  # reference row -> pool position
     position[state.pool] = np.arange(len(state.pool))
@@ -532,11 +533,6 @@ def _pool(known: np.ndarray, settings: ClusterSettings) -> list[int]:
     """The passages to cluster: the uncoded ones (all with ``all_passages``), as in
     :func:`~pipeline.cluster.candidates.find_candidates`."""
     return list(range(len(known))) if settings.all_passages else np.flatnonzero(~known).tolist()
-
-
-def _known_mask(passages: Sequence[Passage], suggestions: Sequence[Suggestion]) -> np.ndarray:
-    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
-    return np.array([p.id in coded for p in passages], dtype=bool)
 
 
 def _digest(text: str) -> str:

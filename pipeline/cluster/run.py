@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cluster.candidates import ClusterResult, find_candidates
+from pipeline.cluster.candidates import ClusterResult, coded_ids, find_candidates
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 
@@ -62,7 +62,6 @@ def _code_then_cluster(config: RunConfig, embedder, book, passages, vectors):
     from pipeline.classify.codings import read_codings
     from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
     from pipeline.classify.run import build_coder
-    from pipeline.classify.suggestion import NO_CODE
     from pipeline.segment.tokens import tokenize
 
     codings = read_codings(config.classify.codings) if config.classify.codings else None
@@ -74,7 +73,7 @@ def _code_then_cluster(config: RunConfig, embedder, book, passages, vectors):
         embedder, book, main_ids, getattr(zero, "recipe", PrototypeRecipe())
     )
     best = (vectors @ zero.prototypes_.T).max(axis=1)
-    coded = {s.passage_id for s in suggestions if s.accepted and s.code_id != NO_CODE}
+    coded = coded_ids(suggestions)
     reference = [b for p, b in zip(passages, best, strict=True) if p.id in coded]
     clusters = find_candidates(
         passages,

@@ -37,8 +37,8 @@ class StoreView:
     """One corpus as read back from the store.
 
     ``suggestion_frame`` holds the suggestions (``SUGGESTION_COLUMNS``) in passage
-    order, then level, rank and code; ``suggestions`` are the same rows as objects,
-    built on first use.
+    order, then level, rank and code; ``initial`` are its initial-level rows as
+    objects, built on first use.
     """
 
     documents: list[Document]
@@ -50,10 +50,6 @@ class StoreView:
     @property
     def codable(self) -> list[Passage]:
         return [p for p in self.passages if p.codable]
-
-    @cached_property
-    def suggestions(self) -> list[Suggestion]:
-        return _suggestion_objects(self.suggestion_frame)
 
     @cached_property
     def initial(self) -> list[Suggestion]:
@@ -330,11 +326,11 @@ def export_outputs(
         written["report"] = "report.html"
     if "xlsx" in only:
         with timed("xlsx"):
-            write_coding_xlsx(out / "coding.xlsx", tables, book, cache=getattr(job, "cache_dir", None))
+            write_coding_xlsx(out / "coding.xlsx", tables, book, cache=job.cache_dir)
         written["xlsx"] = "coding.xlsx"
     if "qdpx" in only:
         with timed("qdpx"):
-            _qdpx(view, book, out, corpus_id, cache=getattr(job, "cache_dir", None))
+            _qdpx(view, book, out, corpus_id, cache=job.cache_dir)
         written["qdpx"] = "project.qdpx"
     if "qdc" in only:
         export_qdc(book, out / "codebook.qdc")

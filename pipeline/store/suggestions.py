@@ -96,23 +96,10 @@ class SuggestionRepo:
                     out.setdefault(row.passage_id, []).append(_suggestion(row))
         return out
 
-    def corpus_suggestions(self, corpus: str, codebook_hash: str) -> list[Suggestion]:
-        """Suggestions for the passages of ``corpus`` under ``codebook_hash``, in one query,
-        ordered by passage, level, rank."""
-        p, d = t.passages, t.documents
-        query = (
-            sa.select(S)
-            .join(p, p.c.id == S.c.passage_id)
-            .join(d, d.c.id == p.c.doc_id)
-            .where(d.c.corpus_id == corpus, S.c.codebook_hash == codebook_hash)
-            .order_by(S.c.passage_id, S.c.level, S.c.rank, S.c.code_id)
-        )
-        with self._engine.connect() as conn:
-            return [_suggestion(r) for r in conn.execute(query)]
-
     def corpus_suggestion_frame(self, corpus: str, codebook_hash: str):
-        """:meth:`corpus_suggestions` as a DataFrame (columns ``SUGGESTION_FIELDS``), in
-        the same order, read in one query without building an object per row.
+        """Suggestions for the passages of ``corpus`` under ``codebook_hash`` as a
+        DataFrame (columns ``SUGGESTION_FIELDS``), ordered by passage id, level, rank and
+        code, read in one query without building an object per row.
 
         The plain DB-API rows are used (every column is a string or a number; the
         flag is made boolean here) and the rows are sorted by pandas, not SQL.

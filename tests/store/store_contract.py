@@ -151,13 +151,15 @@ class StoreContract:
         assert filled.suggestions.suggestions_for(ids) == first
         assert [s.rank for s in first[ids[0]]] == [1, 2, 3]
 
-    def test_corpus_suggestion_frame_has_the_rows_and_order_of_corpus_suggestions(self, filled):
+    def test_corpus_suggestion_frame_has_the_corpus_rows_in_passage_level_rank_order(self, filled):
         doc = make_doc("d3", edition="2024")
         ps = make_passages(doc)
         filled.replace_document(doc, ps, corpus="other")
         filled.replace_suggestions([p.id for p in ps], make_suggestions(ps), "cb1", "zs:m1")
         filled.replace_suggestions([p.id for p in ps[:1]], make_suggestions(ps[:1]), "cb2", "m")
-        objects = filled.suggestions.corpus_suggestions("bluebook", "cb1")
+        corpus_ids = [p.id for d in ("d1", "d2") for p in filled.documents.passages(d)]
+        by_passage = filled.suggestions.suggestions_for(corpus_ids, codebook_hash="cb1")
+        objects = [s for pid in sorted(by_passage) for s in by_passage[pid]]
         frame = filled.suggestions.corpus_suggestion_frame("bluebook", "cb1")
         assert len(objects) == len(frame) > 0
         rows = [Suggestion(*r) for r in frame.itertuples(index=False, name=None)]
