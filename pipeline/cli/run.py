@@ -22,7 +22,7 @@ def _report(result) -> None:
 def run(
     config: Path = typer.Argument(..., help="YAML run config, e.g. configs/demo.yaml"),
     refit: bool = typer.Option(
-        False, "--refit", help="Fit the coder again and re-classify every document."
+        False, "--refit", help="Fit the coder again, re-classify every document and cluster the candidate categories afresh."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
