@@ -46,6 +46,7 @@ def model_card(coder) -> dict[str, Any]:
             "C": coder.C_,
             "embedding_weight": coder.hyper_.embedding_weight,
             "text_weight": coder.hyper_.text_weight,
+            "context_weight": coder.hyper_.context_weight,
             "cv_groups": getattr(coder, "cv_groups_", 0),
             "fallback_codes": list(coder.fallback_codes_),
             "random_state": coder.random_state,
@@ -103,6 +104,10 @@ def _attached(coder, embedder, codebook):
     return coder
 
 
+def _weight(value) -> str:
+    return f"weight {value}" if value else "no"
+
+
 def card_markdown(card: dict[str, Any]) -> str:
     lines = [
         f"# Model card: {card['coder']} for codebook {card['codebook_id']}",
@@ -116,7 +121,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         lines += [
             f"- training data hash: `{card['training_data_hash']}`",
             f"- training passages: {card['training_passages']}, C = {card['C']}, "
-            f"text features: {'weight ' + str(card['text_weight']) if card.get('text_weight') else 'no'}",
+            f"text features: {_weight(card.get('text_weight'))}, "
+            f"context features: {_weight(card.get('context_weight'))}",
             f"- zero-shot fallback codes: {', '.join(card['fallback_codes']) or 'none'}",
             "",
             "| code | positives | method | CV precision | CV recall | CV F1 | threshold |",

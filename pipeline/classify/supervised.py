@@ -6,13 +6,17 @@ Per code (one-vs-rest):
   zero-shot lead over the best other code] where the zero-shot coder (options
   in ``zero_shot_params``) is fitted on the training passages without labels;
 * optionally the passage *text* as character n-gram TF-IDF columns (see
-  :func:`text_vectorizer`; any language, no tokenizer), when ``text_weights``
-  offers a weight above 0; the passages' texts are then needed to fit and to
-  score;
+  :mod:`pipeline.classify.textfeatures`; any language, no tokenizer), when
+  ``text_weights`` offers a weight above 0, and a second TF-IDF block of the
+  passage *with its neighbouring sentences* when ``context_weights`` does; the
+  passages' texts (for the context block: ``Passage`` objects, whose
+  ``context_before``/``context_after`` hold the neighbours) are then needed to
+  fit and to score;
 * ``StandardScaler`` + ``LogisticRegression(class_weight="balanced")``; the
   regularization ``C`` (from ``Cs``), the weight of the embedding columns
-  relative to the zero-shot columns (from ``embedding_weights``) and the weight
-  of the text columns (from ``text_weights``, see :class:`Hyper`) are chosen by
+  relative to the zero-shot columns (from ``embedding_weights``) and the weights
+  of the text and context columns (from ``text_weights`` and
+  ``context_weights``, see :class:`Hyper`) are chosen by
   stratified cross-validation on the training passages (mean over codes of the
   out-of-fold F1 at each code's best threshold); with ``groups`` (e.g. the
   document of each passage) the folds keep a group together (see :func:`cv_folds`);
@@ -40,7 +44,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
-from pipeline.classify.scoring import texts_of
+from pipeline.classify.textfeatures import TextBlocks, check_weights
 from pipeline.classify.zeroshot import ZeroShotCoder
 from pipeline.embed.base import l2_normalize
 from pipeline.errors import ClassifyError
@@ -71,6 +75,7 @@ class SupervisedCoder(SuggestMixin):
         random_state: int = 0,
         zero_shot_params: Mapping[str, Any] | None = None,
         text_weights: Sequence[float] = (0.0,),
+        context_weights: Sequence[float] = (0.0,),
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -83,6 +88,7 @@ class SupervisedCoder(SuggestMixin):
         self.random_state = random_state
         self.zero_shot_params = zero_shot_params
         self.text_weights = text_weights
+        self.context_weights = context_weights
 
     def fit(
         self,
@@ -94,7 +100,8 @@ class SupervisedCoder(SuggestMixin):
         """Learn from passages (or texts, or an array of vectors) and their code sets.
 
         ``vectors`` are the passages' embeddings when already computed. Text
-        features (a ``text_weights`` entry above 0) need the passages or texts.
+        features (a ``text_weights`` entry above 0) need the passages or texts,
+        context features (a ``context_weights`` entry above 0) the passages.
         ``groups`` (e.g. the document of each passage) keep a group's passages
         in one cross-validation fold, so hyper-parameters and thresholds are
         chosen for passages of *unseen* documents; a code whose positives sit
@@ -107,7 +114,7 @@ class SupervisedCoder(SuggestMixin):
         """
         vectors = as_vectors(self.embedder, X, vectors)
         groups = _check_groups(groups, len(vectors))
-        self.text_ = self._fit_text(X)
+        blocks = self._fit_text(X)
         params = dict(self.zero_shot_params or {})
         zero_shot = ZeroShotCoder(self.embedder, self.codebook, self.level, self.top_k, **params)
         self.zero_shot_ = zero_shot.fit(vectors)
@@ -122,12 +129,13 @@ class SupervisedCoder(SuggestMixin):
         ]
         per_code = {j: code_features(features, scores, j) for j in trainable}
         n_dense = features.shape[1] + 1
-        text = None if self.text_ is None else self.text_.transform(texts_of(X))
-        self.hyper_, oof = self._choose_hyper(per_code, Y, text, groups)
-        if self.hyper_.text_weight == 0:
-            self.text_ = None
-        else:
-            per_code = {j: _joined(f, text * self.hyper_.text_scale) for j, f in per_code.items()}
+        raw = None if blocks is None else blocks.transform(X, "SupervisedCoder.fit")
+        self.hyper_, oof = self._choose_hyper(per_code, Y, raw, groups)
+        hyper = self.hyper_
+        self.text_ = None if blocks is None else blocks.keep(hyper.text_weight, hyper.context_weight)
+        if self.text_ is not None:
+            text = raw.weighted(hyper.text_scale, hyper.context_scale)
+            per_code = {j: _joined(f, text) for j, f in per_code.items()}
         self.models_, thresholds, self.cv_metrics_ = {}, self.zero_shot_.thresholds_.copy(), {}
         self.oof_scores_ = np.full(Y.shape, np.nan, dtype=np.float32)
         for j in trainable:
@@ -156,7 +164,8 @@ class SupervisedCoder(SuggestMixin):
         """Calibrated probability per supervised code, zero-shot cosine for fallback codes.
 
         ``texts`` (the passages or their texts, in the order of ``vectors``) are
-        needed when the coder learned from text features (``uses_text_``).
+        needed when the coder learned from text features (``uses_text_``), the
+        passages themselves when it learned from their context (``uses_context_``).
         """
         require_fitted(self, "models_")
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -183,23 +192,24 @@ class SupervisedCoder(SuggestMixin):
         require_fitted(self, "models_")
         return getattr(self, "text_", None) is not None
 
-    def _fit_text(self, X):
-        weights = [float(w) for w in self.text_weights]
-        if not weights or min(weights) < 0:
-            raise ClassifyError(
-                f"text_weights must be non-empty and >= 0, got {tuple(self.text_weights)}",
-                unit="SupervisedCoder.text_weights",
-                hint="use (0.0,) for no text features, e.g. (0.0, 1.0) to let CV decide.",
-            )
-        if max(weights) == 0:
+    @property
+    def uses_context_(self) -> bool:
+        """Whether the learned models read the passage's neighbouring sentences too."""
+        return self.uses_text_ and self.text_.context is not None
+
+    def _fit_text(self, X) -> TextBlocks | None:
+        own = max(check_weights(self.text_weights, "text_weights")) > 0
+        context = max(check_weights(self.context_weights, "context_weights")) > 0
+        if not (own or context):
             return None
         if isinstance(X, np.ndarray):
+            name = "text_weights" if own else "context_weights"
             raise ClassifyError(
                 "text features need the passage texts, but only vectors were given",
-                unit="SupervisedCoder.text_weights",
-                hint="call fit(passages_or_texts, labels, vectors=...) or set text_weights=(0.0,).",
+                unit=f"SupervisedCoder.{name}",
+                hint=f"call fit(passages_or_texts, labels, vectors=...) or set {name}=(0.0,).",
             )
-        return text_vectorizer().fit(texts_of(X))
+        return TextBlocks.fit(X, own, context, "SupervisedCoder.fit")
 
     def _transform_text(self, texts: Sequence | None, n: int):
         if getattr(self, "text_", None) is None:
@@ -216,7 +226,8 @@ class SupervisedCoder(SuggestMixin):
                 unit=self.model_id_,
                 hint="pass one text per vector, in the same order.",
             )
-        return self.text_.transform(texts_of(texts)) * self.hyper_.text_scale
+        raw = self.text_.transform(texts, self.model_id_)
+        return raw.weighted(self.hyper_.text_scale, self.hyper_.context_scale)
 
     def _features(self, vectors: np.ndarray, similarities: np.ndarray | None = None) -> np.ndarray:
         if similarities is None:
@@ -228,26 +239,29 @@ class SupervisedCoder(SuggestMixin):
         require_fitted(self, "hyper_")
         return self.hyper_.C
 
-    def _choose_hyper(self, per_code, Y, text, groups) -> tuple[Hyper, dict[int, np.ndarray]]:
-        """(C, embedding weight, text weight) maximizing the mean out-of-fold F1 over codes.
+    def _choose_hyper(self, per_code, Y, raw, groups) -> tuple[Hyper, dict[int, np.ndarray]]:
+        """(C, embedding, text and context weights) maximizing the mean out-of-fold F1.
 
-        The TF-IDF vocabulary and idf are learned once from all training texts
-        without labels (as the zero-shot coder centres on all training vectors);
-        the classifiers are fitted per fold.
+        The mean is over codes. The TF-IDF vocabularies and idf are learned once
+        from all training texts without labels (as the zero-shot coder centres
+        on all training vectors); the classifiers are fitted per fold.
         """
         dim = self.embedder.dim
-        text_weights = [float(t) for t in self.text_weights] if text is not None else [0.0]
+        text_weights = [0.0] if raw is None or raw.own is None else self.text_weights
+        context_weights = [0.0] if raw is None or raw.context is None else self.context_weights
         grid = [
-            Hyper(float(c), float(w), dim, t)
+            Hyper(float(c), float(w), dim, float(t), float(x))
             for t in text_weights
+            for x in context_weights
             for w in self.embedding_weights
             for c in self.Cs
         ]
         best: tuple[float, Hyper, dict[int, np.ndarray]] = (-1.0, grid[0], {})
         for hyper in grid:
+            text = None if raw is None else raw.weighted(hyper.text_scale, hyper.context_scale)
             oof = {
                 j: _oof_decision(
-                    feats if hyper.text_weight == 0 else _joined(feats, text * hyper.text_scale),
+                    feats if text is None else _joined(feats, text),
                     Y[:, j],
                     hyper,
                     self.cv,
@@ -285,31 +299,29 @@ class Hyper:
     zero-shot score columns unless the data clearly say otherwise. The TF-IDF
     rows have unit length; they are multiplied by ``text_scale`` =
     ``text_weight * sqrt(embedding_dim)``, so at ``text_weight`` 1 the text
-    block is as long as the standardized embedding block at weight 1.
+    block is as long as the standardized embedding block at weight 1; the
+    context block likewise by ``context_scale``.
     """
 
     C: float
     embedding_weight: float
     embedding_dim: int
     text_weight: float = 0.0
+    context_weight: float = 0.0
 
     @property
     def text_scale(self) -> float:
         return self.text_weight * float(np.sqrt(self.embedding_dim))
 
+    @property
+    def uses_text(self) -> bool:
+        """Whether either TF-IDF block (own text, context window) has a weight."""
+        return self.text_weight > 0 or self.context_weight > 0
 
-def text_vectorizer():
-    """Character n-grams (1-4, within word boundaries) with sublinear TF-IDF.
-
-    Needs no tokenizer, so Chinese (where single characters and bigrams carry
-    most meaning) and English passages are handled alike; n-grams seen in only
-    one training passage are dropped.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(1, 4), min_df=2, sublinear_tf=True, dtype=np.float32
-    )
+    @property
+    def context_scale(self) -> float:
+        """As ``text_scale``, for the block of the passage with its neighbours."""
+        return self.context_weight * float(np.sqrt(self.embedding_dim))
 
 
 class DenseThenText(TransformerMixin, BaseEstimator):
@@ -374,7 +386,7 @@ def _classifier(hyper: Hyper, random_state: int, n_dense: int | None = None):
         C=hyper.C, class_weight="balanced", max_iter=2000, random_state=random_state
     )
     centroids = CentroidSimilarity(hyper.embedding_dim)
-    if hyper.text_weight == 0:
+    if not hyper.uses_text:
         return make_pipeline(centroids, StandardScaler(), weight, lr)
     dense = make_pipeline(centroids, StandardScaler(), weight)
     return make_pipeline(DenseThenText(dense, n_dense), lr)
