@@ -40,6 +40,7 @@ from pipeline.embed import (
     l2_normalize,
     packaged_minilm_path,
 )
+from pipeline.segment import Passage
 
 CACHE = Path(
     os.environ.get("GROUNDCODE_BENCH_CACHE", Path(tempfile.gettempdir()) / "groundcode-bench-cache")
@@ -288,15 +289,42 @@ def benoit_embedders(use) -> dict:
 
 
 CONTEXT_WEIGHTS = (0.0, 0.5)  # of the neighbouring sentences' embedding
-TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF columns
-TEXT_SOURCES = ("sentence", "context")  # TF-IDF of the sentence, or of it with its neighbours
+TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF block of the sentence itself
+WINDOW_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF block of the sentence with its neighbours
 
 
-def _texts(frame: pd.DataFrame, source: str) -> list[str]:
-    if source == "sentence":
-        return frame["sentence_text"].tolist()
-    pre, post = frame["pre_sentence"].fillna(""), frame["post_sentence"].fillna("")
-    return (pre + " " + frame["sentence_text"] + " " + post).tolist()
+def benoit_passages(frame: pd.DataFrame) -> list[Passage]:
+    """Each unit as a passage of its manifesto, with the context the coders were shown."""
+    rows = zip(
+        frame.index,
+        frame["manifesto"],
+        frame["sentence_text"],
+        frame["pre_sentence"].fillna(""),
+        frame["post_sentence"].fillna(""),
+        strict=True,
+    )
+    return [
+        Passage(
+            id=str(sid),
+            doc_id=str(doc),
+            start=0,
+            end=len(text),
+            text=text,
+            lang="en",
+            paragraph=0,
+            context_before=pre.strip(),
+            context_after=post.strip(),
+        )
+        for sid, doc, text, pre, post in rows
+    ]
+
+
+def _describe(coder) -> str:
+    h = coder.hyper_
+    return (
+        f"C {h.C}, embedding weight {h.embedding_weight}, text weight {h.text_weight}, "
+        f"window weight {h.context_weight}, CV F1 {coder.cv_metrics_['IMM']['f1']:.3f}"
+    )
 
 
 def _per_manifesto_shift(probs: np.ndarray, manifestos: np.ndarray, train_prior: float):
@@ -319,10 +347,11 @@ def benoit(embedder) -> dict:
     """Supervised immigration coder on the training manifestos, kappa on the test ones.
 
     Chosen on the training manifestos only. Per embedder (USE, MiniLM, both
-    concatenated), context weight (embedding) and text source (TF-IDF of the
-    sentence alone or with its neighbours), the coder picks C, the embedding
-    weight and the weight of the TF-IDF text columns by manifesto-grouped CV
-    (F1). Then, among those coders and each embedder's ensemble of them (mean
+    concatenated) and context weight (embedding), the coder picks C, the
+    embedding weight and the weights of its two TF-IDF blocks (the sentence
+    itself; the sentence with the neighbouring sentences the human coders were
+    shown) by manifesto-grouped CV (F1). Then, among those coders and each
+    embedder's ensemble of them (mean
     probability, threshold maximizing out-of-fold F1), with or without
     re-weighting each manifesto's probabilities to its own EM-estimated prior,
     the one with the best kappa of the out-of-fold (unseen-manifesto)
@@ -333,6 +362,7 @@ def benoit(embedder) -> dict:
     test = units[units["manifesto"].isin(BENOIT_TEST)]
     book = _book("immigration", [IMMIGRATION])
     labels = [{"IMM"} if g else set() for g in train["gold"]]
+    train_passages, test_passages = benoit_passages(train), benoit_passages(test)
     groups = train["manifesto"].to_numpy()
     gold = train["gold"].to_numpy().astype(bool)
     train_prior = float(gold.mean())
@@ -342,19 +372,20 @@ def benoit(embedder) -> dict:
         own = []
         for weight in CONTEXT_WEIGHTS:
             vectors = _with_context(emb, train, weight)
-            for source in TEXT_SOURCES:
-                coder = SupervisedCoder(
-                    emb,
-                    book,
-                    level="main",
-                    zero_shot_params={"center": True},
-                    text_weights=TEXT_WEIGHTS,
-                )
-                key = f"{name} context {weight} text {source}"
-                settings[key] = (name, weight, source)
-                fits[key] = coder.fit(_texts(train, source), labels, vectors, groups=groups)
-                oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
-                own.append(key)
+            coder = SupervisedCoder(
+                emb,
+                book,
+                level="main",
+                zero_shot_params={"center": True},
+                text_weights=TEXT_WEIGHTS,
+                context_weights=WINDOW_WEIGHTS,
+            )
+            key = f"{name} context {weight}"
+            settings[key] = (name, weight)
+            fits[key] = coder.fit(train_passages, labels, vectors, groups=groups)
+            oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
+            own.append(key)
+            print(f"benoit: {key} fitted, {_describe(coder)}", flush=True)
         mean = np.mean([oof[k][0] for k in own], axis=0)
         ensembles[f"{name} ensemble"] = own
         oof[f"{name} ensemble"] = (mean, best_threshold(mean, gold)[0])
@@ -368,8 +399,7 @@ def benoit(embedder) -> dict:
     probs = np.mean(
         [
             fits[m].decision_scores(
-                _with_context(embedders[settings[m][0]], test, settings[m][1]),
-                _texts(test, settings[m][2]),
+                _with_context(embedders[settings[m][0]], test, settings[m][1]), test_passages
             )[:, 0]
             for m in members
         ],
@@ -399,6 +429,7 @@ def benoit(embedder) -> dict:
             m: {
                 "cv_f1": fits[m].cv_metrics_["IMM"]["f1"],
                 "text_weight": fits[m].hyper_.text_weight,
+                "window_weight": fits[m].hyper_.context_weight,
                 "C": fits[m].C_,
                 "embedding_weight": fits[m].hyper_.embedding_weight,
             }

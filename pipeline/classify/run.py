@@ -54,8 +54,17 @@ def build_coder(
         min_examples_per_code=settings.min_examples_per_code,
         random_state=seed,
         zero_shot_params=zero_shot,
+        text_weights=tuple(settings.text_weights),
+        context_weights=tuple(settings.context_weights),
     )
-    return coder.fit(vectors[rows], [codings[p] for p in codings])
+    labelled = [passages[i] for i in rows]
+    groups = [p.doc_id for p in labelled] if _has_documents(labelled) else None
+    return coder.fit(labelled, [codings[p] for p in codings], vectors[rows], groups=groups)
+
+
+def _has_documents(passages: Sequence) -> bool:
+    """Whether the passages name their documents (then CV folds keep a document together)."""
+    return all(getattr(p, "doc_id", None) is not None for p in passages)
 
 
 def suggest_levels(coder, passages: Sequence, vectors: np.ndarray) -> list[Suggestion]:

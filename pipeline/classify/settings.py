@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from pipeline.settings_base import Section
+
+Weight = Annotated[float, Field(ge=0.0)]
 
 
 class ClassifySettings(Section):
@@ -13,6 +17,11 @@ class ClassifySettings(Section):
     threshold: float | None = None  # global override of the per-code thresholds
     codings: Path | None = None  # human codings to train the supervised coder
     min_examples_per_code: int = 5
+    # supervised: weights offered to cross-validation for the TF-IDF block of the passage
+    # text and for the block of the passage with its context sentences (segment
+    # context_sentences); [0.0] = not used, e.g. [0.0, 0.5, 1.0] lets CV decide
+    text_weights: list[Weight] = Field([0.0], min_length=1)
+    context_weights: list[Weight] = Field([0.0], min_length=1)
     # zero-shot: subtract the corpus mean vector before scoring (no labels used)
     center: bool = True
     # zero-shot: calibrated per-code threshold = mean + threshold_z * sd over the corpus

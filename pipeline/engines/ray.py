@@ -58,12 +58,19 @@ def _import_ray():
 
 
 class _Ref:
-    """What the coder needs of a passage to score a vector: its id."""
+    """What the coder needs of a passage to score a vector: its id, and for a coder that
+    reads text (TF-IDF features) the text and context sentences."""
 
-    __slots__ = ("id",)
+    __slots__ = ("id", "text", "context_before", "context_after")
 
-    def __init__(self, passage_id: str) -> None:
+    def __init__(self, passage_id: str, text: str = "", before: str = "", after: str = "") -> None:
         self.id = passage_id
+        self.text = text
+        self.context_before = before
+        self.context_after = after
+
+
+TEXT_COLUMNS = ("text", "context_before", "context_after")
 
 
 def _fault_once() -> None:
@@ -156,7 +163,9 @@ class ClassifyActor:
     def __call__(self, batch: dict) -> dict:
         ids = [str(i) for i in batch["id"]]
         vectors = np.stack([np.asarray(v, dtype=np.float32) for v in batch["vector"]])
-        coded = code_vectors(self.coder, [_Ref(i) for i in ids], vectors)
+        texts = [batch[c] for c in TEXT_COLUMNS] if TEXT_COLUMNS[0] in batch else []
+        refs = [_Ref(i, *(str(t[k]) for t in texts)) for k, i in enumerate(ids)]
+        coded = code_vectors(self.coder, refs, vectors)
         rows = coded.suggestions
         return {
             "passage_id": [s.passage_id for s in rows],
@@ -284,9 +293,12 @@ class RayBackend:
             return CodedPassages([], {})
         # a missing or mismatched coder is reported here, naming the driver's files, rather
         # than as a dead actor (the embedder loads lazily, so this only reads the coder)
-        job_coder(job, self._cached(job))
+        coder = job_coder(job, self._cached(job))
         frame = pd.DataFrame({"id": [p.id for p in passages],
                               "vector": list(np.asarray(vectors, dtype=np.float32))})
+        if getattr(coder, "uses_text_", False):  # shipped only to coders that read them
+            for column in TEXT_COLUMNS:
+                frame[column] = [getattr(p, column) for p in passages]
         rows = self._map(frame, ClassifyActor, _ShippedJob(job), "classify")
         order = {p.id: i for i, p in enumerate(passages)}
         missing = set(order) - set(rows["passage_id"]) if len(rows) else set(order)

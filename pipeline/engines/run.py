@@ -249,11 +249,21 @@ def coder_key(config: RunConfig, book, codings) -> str:
     key_data = {
         "codebook": book.hash,
         "embed": config.embed.model_dump(mode="json", exclude={"cache_dir", "batch_size"}),
-        "classify": config.classify.model_dump(mode="json", exclude={"codings"}),
+        "classify": _classify_key(config.classify),
         "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
         "seed": config.seed,
     }
     return sha256_text(json.dumps(key_data, sort_keys=True))[:16]
+
+
+def _classify_key(settings) -> dict:
+    """The classify settings a coder depends on; keys added later count only when set, so
+    a coder fitted before they existed keeps its key (and is not refitted)."""
+    data = settings.model_dump(mode="json", exclude={"codings"})
+    for name in ("text_weights", "context_weights"):
+        if data[name] == [0.0]:
+            del data[name]
+    return data
 
 
 def saved_coder(paths: JobPaths, key: str) -> Path | None:

@@ -156,3 +156,33 @@ def test_context_coder_is_deterministic_and_round_trips(
     assert "context features: weight 1.0" in (folder / "MODEL_CARD.md").read_text()
     loaded = load_coder(folder, embedder, tiny_codebook)
     np.testing.assert_array_equal(loaded.decision_scores(vectors, passages), expected)
+
+
+def test_run_settings_reach_the_coder_and_folds_keep_documents(embedder, tiny_codebook, docs):
+    from pipeline.classify.run import build_coder
+    from pipeline.classify.settings import ClassifySettings
+
+    passages, labels, vectors, _ = docs
+    codings = {p.id: codes for p, codes in zip(passages, labels, strict=True)}
+    settings = ClassifySettings(
+        method="supervised", min_examples_per_code=3, text_weights=[1.0], context_weights=[1.0]
+    )
+    coder = build_coder(settings, embedder, tiny_codebook, passages, vectors, codings)
+    assert coder.uses_context_ and coder.hyper_.text_weight == 1.0
+    assert coder.cv_groups_ == 27  # one group per document
+    assert coder.cv_metrics_["I1"]["f1"] > 0.9
+    plain = build_coder(
+        ClassifySettings(method="supervised", min_examples_per_code=3),
+        embedder, tiny_codebook, passages, vectors, codings,
+    )
+    assert not plain.uses_text_
+
+
+@pytest.mark.parametrize("weights", [[], [-1.0]])
+def test_run_settings_check_the_weights(weights):
+    from pydantic import ValidationError
+
+    from pipeline.classify.settings import ClassifySettings
+
+    with pytest.raises(ValidationError, match="context_weights"):
+        ClassifySettings(context_weights=weights)

@@ -141,6 +141,41 @@ def test_backend_with_an_address_ships_data_through_the_object_store(fault_flag,
                                                    demo["coded"].uncertainty.items() if k in ids}))
 
 
+def test_a_coder_reading_text_and_context_codes_on_ray_as_locally(fault_flag, demo):
+    """A supervised coder with TF-IDF blocks of the passage and of its context window
+    gets the texts shipped with the vectors, and scores exactly as in this process."""
+    from pipeline.classify import SupervisedCoder
+    from pipeline.classify.persist import save_coder
+    from pipeline.codebook import load_codebook
+    from pipeline.engines.backend import job_embedder
+    from pipeline.engines.ray import RayBackend
+
+    passages, vectors = demo["passages"], demo["vectors"]
+    assert sum(bool(p.context_before or p.context_after) for p in passages) > 20
+    top = {s.passage_id: s.code_id for s in demo["coded"].suggestions
+           if s.level == "initial" and s.rank == 1}
+    labels = [{top[p.id]} - {"NONE"} for p in passages]
+    book = load_codebook(demo["job"].codebook_path)
+    coder = SupervisedCoder(job_embedder(demo["job"]), book, Cs=(1.0,), embedding_weights=(1.0,),
+                            text_weights=(1.0,), context_weights=(1.0,))
+    coder.fit(passages, labels, vectors)
+    assert coder.uses_context_ and len(coder.models_) >= 2
+    job = replace(demo["job"], cache_dir=demo["work"] / "cache-text",
+                  coder_path=save_coder(coder, demo["work"] / "text-models"))
+    local = LocalBackend()
+    try:
+        expected = local.classify(job, passages, vectors)
+    finally:
+        local.close()
+    backend = RayBackend(RaySettings(**RAY), seed=7)
+    try:
+        coded = backend.classify(job, passages, vectors)
+    finally:
+        backend.close()
+    _same_coding(coded, expected)
+    assert {s.method for s in coded.suggestions} >= {"supervised"}
+
+
 def test_actors_dead_past_their_restarts_are_a_clear_error(fault_flag, demo, monkeypatch):
     import pipeline.engines.ray as ray_engine
 

@@ -144,3 +144,18 @@ def test_coding_xlsx_has_matrix_documents_and_codebook(incremental):
     assert len(book["codebook"]) == 62
     with zipfile.ZipFile(out / "project.qdpx") as zf:
         assert "project.qde" in zf.namelist()
+
+
+def test_coder_key_ignores_the_text_settings_only_at_their_defaults(tmp_path):
+    """A coder fitted before the text settings existed keeps its key; setting them refits."""
+    from pipeline.codebook import load_codebook
+    from pipeline.engines.run import coder_key
+
+    def key(**classify):
+        config = make_config(demo_dict(tmp_path / "out", classify=classify))
+        return coder_key(config, load_codebook(config.codebook), None)
+
+    base = key()
+    assert key(text_weights=[0.0], context_weights=[0.0]) == base
+    assert key(text_weights=[0.0, 1.0]) != base
+    assert key(context_weights=[1.0]) not in (base, key(text_weights=[1.0]))
