@@ -195,7 +195,7 @@ class SupervisedCoder(SuggestMixin):
     @property
     def uses_context_(self) -> bool:
         """Whether the learned models read the passage's neighbouring sentences too."""
-        return self.uses_text_ and self.text_.context is not None
+        return self.uses_text_ and self._blocks().context is not None
 
     def _fit_text(self, X) -> TextBlocks | None:
         own = max(check_weights(self.text_weights, "text_weights")) > 0
@@ -226,8 +226,14 @@ class SupervisedCoder(SuggestMixin):
                 unit=self.model_id_,
                 hint="pass one text per vector, in the same order.",
             )
-        raw = self.text_.transform(texts, self.model_id_)
+        raw = self._blocks().transform(texts, self.model_id_)
         return raw.weighted(self.hyper_.text_scale, self.hyper_.context_scale)
+
+    def _blocks(self) -> TextBlocks:
+        """The fitted text blocks; a coder saved before context blocks existed kept only
+        the passage-text vectorizer."""
+        text = self.text_
+        return text if isinstance(text, TextBlocks) else TextBlocks(own=text, context=None)
 
     def _features(self, vectors: np.ndarray, similarities: np.ndarray | None = None) -> np.ndarray:
         if similarities is None:

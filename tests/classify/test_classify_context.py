@@ -186,3 +186,14 @@ def test_run_settings_check_the_weights(weights):
 
     with pytest.raises(ValidationError, match="context_weights"):
         ClassifySettings(context_weights=weights)
+
+
+def test_a_coder_saved_before_context_blocks_still_scores(embedder, tiny_codebook, docs):
+    """Coders pickled by the previous version kept a bare vectorizer in ``text_``."""
+    passages, labels, vectors, groups = docs
+    coder = _coder(embedder, tiny_codebook, text_weights=(1.0,))
+    coder.fit(passages, labels, vectors=vectors, groups=groups)
+    expected = coder.decision_scores(vectors, passages)
+    coder.text_ = coder.text_.own  # the state as the previous version saved it
+    assert coder.uses_text_ and not coder.uses_context_
+    np.testing.assert_array_equal(coder.decision_scores(vectors, passages), expected)
