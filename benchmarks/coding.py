@@ -351,11 +351,12 @@ def benoit(embedder) -> dict:
     embedding weight and the weights of its two TF-IDF blocks (the sentence
     itself; the sentence with the neighbouring sentences the human coders were
     shown) by manifesto-grouped CV (F1). Then, among those coders and each
-    embedder's ensemble of them (mean
-    probability, threshold maximizing out-of-fold F1), with or without
-    re-weighting each manifesto's probabilities to its own EM-estimated prior,
-    the one with the best kappa of the out-of-fold (unseen-manifesto)
-    probabilities is used on the test manifestos.
+    embedder's ensemble of them and the ensemble of all of them (mean
+    probability), with or without re-weighting each manifesto's probabilities
+    to its own EM-estimated prior (threshold maximizing the out-of-fold F1 of
+    the probabilities as they are then used), the one with the best kappa of
+    the out-of-fold (unseen-manifesto) probabilities is used on the test
+    manifestos.
     """
     units, judg = benoit_units()
     train = units[~units["manifesto"].isin(BENOIT_TEST)]
@@ -386,14 +387,18 @@ def benoit(embedder) -> dict:
             oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
             own.append(key)
             print(f"benoit: {key} fitted, {_describe(coder)}", flush=True)
-        mean = np.mean([oof[k][0] for k in own], axis=0)
         ensembles[f"{name} ensemble"] = own
-        oof[f"{name} ensemble"] = (mean, best_threshold(mean, gold)[0])
-    cv_kappa = {
-        (name, shift): cohen_kappa_score(gold, _decide(p, groups, train_prior, t, shift))
-        for name, (p, t) in oof.items()
-        for shift in (False, True)
-    }
+    ensembles["all ensemble"] = list(fits)
+    for name, members in ensembles.items():
+        mean = np.mean([oof[k][0] for k in members], axis=0)
+        oof[name] = (mean, best_threshold(mean, gold)[0])
+    thresholds, cv_kappa = {}, {}
+    for name, (p, t) in oof.items():
+        for shift in (False, True):
+            # with the shift, the threshold is chosen on the shifted out-of-fold scores
+            q = _per_manifesto_shift(p, groups, train_prior)[0] if shift else p
+            thresholds[name, shift] = best_threshold(q, gold)[0] if shift else t
+            cv_kappa[name, shift] = cohen_kappa_score(gold, q >= thresholds[name, shift])
     choice, shift = max(cv_kappa, key=cv_kappa.get)
     members = ensembles.get(choice, [choice])
     probs = np.mean(
@@ -406,9 +411,10 @@ def benoit(embedder) -> dict:
         axis=0,
     )
     manifestos = test["manifesto"].to_numpy()
-    threshold = oof[choice][1]
     kappas = {
-        s: cohen_kappa_score(test["gold"], _decide(probs, manifestos, train_prior, threshold, s))
+        s: cohen_kappa_score(
+            test["gold"], _decide(probs, manifestos, train_prior, thresholds[choice, s], s)
+        )
         for s in (False, True)
     }
     humans = human_kappas(units, judg)
