@@ -260,8 +260,9 @@ def _classify_key(settings) -> dict:
     """The classify settings a coder depends on; keys added later count only when set, so
     a coder fitted before they existed keeps its key (and is not refitted)."""
     data = settings.model_dump(mode="json", exclude={"codings"})
+    fields = type(settings).model_fields
     for name in ("text_weights", "context_weights"):
-        if data[name] == [0.0]:
+        if data[name] == fields[name].default:
             del data[name]
     return data
 
