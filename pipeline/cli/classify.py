@@ -28,7 +28,13 @@ def classify(
     out: Path = typer.Option(Path("."), help="folder for suggestions.parquet/.csv"),
     models_dir: Path = typer.Option(Path("models"), help="where trained coders are saved"),
 ) -> None:
-    """Suggest codes for every codable passage; train and save a coder for --method supervised."""
+    """Suggest codes for every codable passage; train and save a coder for --method supervised.
+
+    Other settings come from the `classify:` section of --config: top_k,
+    threshold_z, min_examples_per_code, and for the supervised coder
+    text_weights / context_weights, the weights cross-validation tries for
+    the passage's own words and for the passage read with its neighbours.
+    """
     from pipeline.classify.codings import read_codings
     from pipeline.classify.persist import save_coder
     from pipeline.classify.run import build_coder, review_order, suggest_levels, write_suggestions
