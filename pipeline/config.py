@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.classify.settings import ClassifySettings
 from pipeline.clean.settings import CleanSettings
@@ -73,6 +73,24 @@ class RunConfig(Section):
             raise ValueError("seed must be >= 0")
         return value
 
+    @model_validator(mode="after")
+    def _context_needs_neighbours(self) -> RunConfig:
+        """Settings that read a passage's neighbours need segment.context_sentences >= 1."""
+        if self.segment.context_sentences > 0:
+            return self
+        readers = []
+        if self.embed.context_weight > 0:
+            readers.append("embed.context_weight")
+        if max(self.classify.context_weights) > 0:
+            readers.append("classify.context_weights")
+        if readers:
+            raise ValueError(
+                f"{' and '.join(readers)} {'read' if len(readers) > 1 else 'reads'} each "
+                "passage's neighbouring sentences, but "
+                "segment.context_sentences is 0; set it to 1 or more, or the weights to 0"
+            )
+        return self
+
 
 def _format_validation_error(exc: ValidationError) -> str:
     parts = []
@@ -82,6 +100,8 @@ def _format_validation_error(exc: ValidationError) -> str:
             parts.append(f"unknown key '{loc}'")
         elif err["type"] == "missing":
             parts.append(f"missing key '{loc}'")
+        elif not err["loc"] and "error" in err.get("ctx", {}):  # a check across sections
+            parts.append(str(err["ctx"]["error"]))
         else:
             parts.append(f"key '{loc}': {err['msg']}")
     return "; ".join(parts)

@@ -12,7 +12,7 @@ Public API::
 from pipeline.classify.codings import read_codings
 from pipeline.classify.hierarchy import rollup
 from pipeline.classify.persist import load_coder, model_card, save_coder
-from pipeline.classify.prior import adjust_probabilities, estimate_prior
+from pipeline.classify.prior import adjust_probabilities, estimate_prior, shift_per_group
 from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
 from pipeline.classify.scoring import ScoreTable, calibrate_thresholds, to_suggestions, uncertainty
 from pipeline.classify.suggestion import NO_CODE, Suggestion
@@ -37,6 +37,7 @@ __all__ = [
     "refine_prototypes",
     "rollup",
     "save_coder",
+    "shift_per_group",
     "to_suggestions",
     "uncertainty",
 ]

@@ -9,6 +9,7 @@ import numpy as np
 from pipeline.classify.hierarchy import rollup
 from pipeline.classify.scoring import ScoreTable, passage_ids_of, texts_of, to_suggestions
 from pipeline.classify.suggestion import Suggestion
+from pipeline.embed.context import embed_passages
 from pipeline.errors import ClassifyError, NotFittedError
 
 
@@ -28,7 +29,9 @@ def as_vectors(embedder, data, vectors: np.ndarray | None = None) -> np.ndarray:
     if vectors is None and isinstance(data, np.ndarray):
         vectors = data
     if vectors is None:
-        return np.asarray(embedder.encode(texts_of(data)), dtype=np.float32)
+        if any(isinstance(item, str) for item in data):
+            return np.asarray(embedder.encode(texts_of(data)), dtype=np.float32)
+        return embed_passages(embedder, data)  # with embed.context_weight, as the pipeline does
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[1] != embedder.dim:
         raise ClassifyError(

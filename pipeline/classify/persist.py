@@ -48,6 +48,10 @@ def model_card(coder) -> dict[str, Any]:
             "text_weight": coder.hyper_.text_weight,
             "context_weight": coder.hyper_.context_weight,
             "cv_groups": getattr(coder, "cv_groups_", 0),
+            "prior_shift": getattr(coder, "prior_shift", "none"),
+            "training_priors": {
+                c: round(p, 6) for c, p in getattr(coder, "train_priors_", {}).items()
+            },
             "fallback_codes": list(coder.fallback_codes_),
             "random_state": coder.random_state,
         }
@@ -123,6 +127,9 @@ def card_markdown(card: dict[str, Any]) -> str:
             f"- training passages: {card['training_passages']}, C = {card['C']}, "
             f"text features: {_weight(card.get('text_weight'))}, "
             f"context features: {_weight(card.get('context_weight'))}",
+            f"- prior shift: {card.get('prior_shift', 'none')}"
+            + (" (thresholds chosen on the per-document rescaled out-of-fold scores)"
+               if card.get("prior_shift", "none") != "none" else ""),
             f"- zero-shot fallback codes: {', '.join(card['fallback_codes']) or 'none'}",
             "",
             "| code | positives | method | CV precision | CV recall | CV F1 | threshold |",

@@ -32,3 +32,29 @@ def estimate_prior(
             return updated
         prior = updated
     return prior
+
+
+MIN_PASSAGES = 20  # a document with fewer passages keeps the training prior
+
+
+def shift_per_group(
+    probs: np.ndarray, groups: np.ndarray, train_prior: float, min_size: int = MIN_PASSAGES
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Each group's probabilities rescaled to its own EM-estimated prior.
+
+    Returns the rescaled probabilities (float64, in row order) and the prior
+    used per group. A group of fewer than ``min_size`` rows is left as it is
+    (prior = ``train_prior``): EM on a handful of passages runs to 0 or 1 and
+    would push every passage of a short document to an extreme.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    groups = np.asarray(groups)
+    out, priors = probs.copy(), {}
+    for name in np.unique(groups):
+        rows = groups == name
+        if rows.sum() < min_size:
+            priors[str(name)] = float(train_prior)
+            continue
+        priors[str(name)] = estimate_prior(probs[rows], train_prior)
+        out[rows] = adjust_probabilities(probs[rows], train_prior, priors[str(name)])
+    return out, priors

@@ -56,6 +56,7 @@ def build_coder(
         zero_shot_params=zero_shot,
         text_weights=tuple(settings.text_weights),
         context_weights=tuple(settings.context_weights),
+        prior_shift=settings.prior_shift,
     )
     labelled = [passages[i] for i in rows]
     groups = [p.doc_id for p in labelled] if _has_documents(labelled) else None

@@ -22,6 +22,10 @@ class ClassifySettings(Section):
     # context_sentences); [0.0] = not used, e.g. [0.0, 0.5, 1.0] lets CV decide
     text_weights: list[Weight] = Field([0.0], min_length=1)
     context_weights: list[Weight] = Field([0.0], min_length=1)
+    # supervised: "per-document" re-estimates each code's share in every coded document
+    # (EM, Saerens et al. 2002) and rescales its probabilities to it; thresholds are then
+    # chosen on the rescaled out-of-fold scores (needs the training passages' documents)
+    prior_shift: Literal["none", "per-document"] = "none"
     # zero-shot: subtract the corpus mean vector before scoring (no labels used)
     center: bool = True
     # zero-shot: calibrated per-code threshold = mean + threshold_z * sd over the corpus

@@ -24,6 +24,14 @@ Per code (one-vs-rest):
   decision values (what ``CalibratedClassifierCV(method="sigmoid",
   ensemble=False)`` does), and the per-code threshold maximizes the out-of-fold
   F1 of those calibrated probabilities;
+* with ``prior_shift="per-document"`` each code's probabilities are rescaled,
+  document by document, to the code's share in that document as estimated by EM
+  from the probabilities themselves (:func:`pipeline.classify.prior.shift_per_group`,
+  Saerens et al. 2002): a manifesto or interview that rarely touches a code is
+  not coded at the training corpus' rate. The thresholds are then chosen on the
+  rescaled out-of-fold probabilities (each training document rescaled on its
+  own), the same way the scores are used later; scoring needs the passages'
+  ``doc_id`` and whole documents (a document's scores depend on all its passages);
 * a code with fewer than ``min_examples_per_code`` positive passages (or fewer
   than 2 negatives) falls back to the zero-shot cosine score and threshold and
   its suggestions say ``method="zero-shot-fallback"``.
@@ -44,6 +52,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
+from pipeline.classify.prior import shift_per_group
 from pipeline.classify.textfeatures import TextBlocks, check_weights
 from pipeline.classify.zeroshot import ZeroShotCoder
 from pipeline.embed.base import l2_normalize
@@ -76,6 +85,7 @@ class SupervisedCoder(SuggestMixin):
         zero_shot_params: Mapping[str, Any] | None = None,
         text_weights: Sequence[float] = (0.0,),
         context_weights: Sequence[float] = (0.0,),
+        prior_shift: str = "none",
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -89,6 +99,7 @@ class SupervisedCoder(SuggestMixin):
         self.zero_shot_params = zero_shot_params
         self.text_weights = text_weights
         self.context_weights = context_weights
+        self.prior_shift = prior_shift
 
     def fit(
         self,
@@ -107,13 +118,18 @@ class SupervisedCoder(SuggestMixin):
         chosen for passages of *unseen* documents; a code whose positives sit
         in too few groups for that is cross-validated by passage.
 
+        With ``prior_shift="per-document"``, ``groups`` are required: they are
+        the documents whose priors are re-estimated.
+
         Besides the models, ``oof_scores_`` keeps the calibrated out-of-fold
         probability of every training passage for each supervised code (NaN for
-        fallback codes): what the chosen setting scored on passages (or groups)
-        its fold had not seen, for auditing or choosing how to use the coder.
+        fallback codes; rescaled per group with the prior shift): what the
+        chosen setting scored on passages (or groups) its fold had not seen, for
+        auditing or choosing how to use the coder.
         """
         vectors = as_vectors(self.embedder, X, vectors)
         groups = _check_groups(groups, len(vectors))
+        self._check_prior_shift(groups)
         blocks = self._fit_text(X)
         params = dict(self.zero_shot_params or {})
         zero_shot = ZeroShotCoder(self.embedder, self.codebook, self.level, self.top_k, **params)
@@ -138,10 +154,13 @@ class SupervisedCoder(SuggestMixin):
             per_code = {j: _joined(f, text) for j, f in per_code.items()}
         self.models_, thresholds, self.cv_metrics_ = {}, self.zero_shot_.thresholds_.copy(), {}
         self.oof_scores_ = np.full(Y.shape, np.nan, dtype=np.float32)
+        self.train_priors_ = {code_ids[j]: float(Y[:, j].mean()) for j in trainable}
         for j in trainable:
             model, probs = _fit_code(
                 per_code[j], Y[:, j], oof[j], self.hyper_, self.random_state, n_dense
             )
+            if self.shifts_prior_:
+                probs = shift_per_group(probs, groups, self.train_priors_[code_ids[j]])[0]
             thresholds[j], self.cv_metrics_[code_ids[j]] = best_threshold(probs, Y[:, j])
             self.oof_scores_[:, j] = probs
             self.models_[code_ids[j]] = model
@@ -160,15 +179,20 @@ class SupervisedCoder(SuggestMixin):
         require_fitted(self)
         return tuple(c for c, m in zip(self.code_ids_, self.methods_, strict=True) if m == FALLBACK)
 
-    def decision_scores(self, vectors: np.ndarray, texts: Sequence | None = None) -> np.ndarray:
+    def decision_scores(
+        self, vectors: np.ndarray, texts: Sequence | None = None, groups: Sequence | None = None
+    ) -> np.ndarray:
         """Calibrated probability per supervised code, zero-shot cosine for fallback codes.
 
         ``texts`` (the passages or their texts, in the order of ``vectors``) are
         needed when the coder learned from text features (``uses_text_``), the
         passages themselves when it learned from their context (``uses_context_``).
+        ``groups`` (the document of each row, whole documents) are needed when it
+        shifts priors per document (``shifts_prior_``).
         """
         require_fitted(self, "models_")
         vectors = np.asarray(vectors, dtype=np.float32)
+        groups = self._scoring_groups(groups, len(vectors))
         text = self._transform_text(texts, len(vectors))
         scores = self.zero_shot_.decision_scores(vectors)
         features = self._features(vectors, scores)
@@ -180,11 +204,58 @@ class SupervisedCoder(SuggestMixin):
                     X = _joined(X, text)
                 raw = model.classifier.decision_function(X)
                 scores[:, j] = model.calibrator.predict_proba(raw[:, None])[:, 1]
+                if groups is not None:
+                    scores[:, j] = shift_per_group(scores[:, j], groups, self.train_priors_[code])[0]
         return scores
 
     def _passage_scores(self, passages, vectors: np.ndarray) -> np.ndarray:
         texts = None if isinstance(passages, np.ndarray) else passages
-        return self.decision_scores(vectors, texts if self.uses_text_ else None)
+        groups = None
+        if self.shifts_prior_:
+            groups = [getattr(p, "doc_id", None) for p in (texts or [])]
+            if texts is None or any(g is None for g in groups):
+                raise ClassifyError(
+                    "this coder shifts priors per document, but the passages name no document",
+                    unit=self.model_id_,
+                    hint="pass Passage objects (with doc_id) along with their vectors.",
+                )
+        return self.decision_scores(vectors, texts if self.uses_text_ else None, groups)
+
+    @property
+    def shifts_prior_(self) -> bool:
+        """Whether scores are rescaled to each document's estimated share of every code."""
+        return getattr(self, "prior_shift", "none") == "per-document"
+
+    def _check_prior_shift(self, groups) -> None:
+        if self.prior_shift not in ("none", "per-document"):
+            raise ClassifyError(
+                f"prior_shift must be 'none' or 'per-document', got {self.prior_shift!r}",
+                unit="SupervisedCoder.prior_shift",
+            )
+        if self.shifts_prior_ and groups is None:
+            raise ClassifyError(
+                "prior_shift='per-document' needs the document of each training passage",
+                unit="SupervisedCoder.prior_shift",
+                hint="call fit(..., groups=[p.doc_id for p in passages]).",
+            )
+
+    def _scoring_groups(self, groups, n: int) -> np.ndarray | None:
+        if not self.shifts_prior_:
+            return None
+        if groups is None:
+            raise ClassifyError(
+                "this coder shifts priors per document: give the document of each row",
+                unit=self.model_id_,
+                hint="call decision_scores(vectors, texts, groups=doc_ids) with whole documents.",
+            )
+        groups = np.asarray(groups)
+        if groups.shape != (n,):
+            raise ClassifyError(
+                f"groups of shape {groups.shape} for {n} vectors",
+                unit=self.model_id_,
+                hint="give one document id per row.",
+            )
+        return groups
 
     @property
     def uses_text_(self) -> bool:

@@ -25,6 +25,7 @@ from scipy import sparse
 
 from pipeline.classify.scoring import texts_of
 from pipeline.errors import ClassifyError
+from pipeline.segment.passage import window_text
 
 
 def text_vectorizer():
@@ -70,7 +71,7 @@ def context_texts(passages: Sequence, unit: str) -> list[str]:
                 hint="pass Passage objects (segment with context_sentences >= 1), "
                 "or use context_weights=(0.0,).",
             )
-        out.append(" ".join(part for part in (before, p.text, after) if part))
+        out.append(window_text(p))
     return out
 
 

@@ -40,7 +40,7 @@ def classify(
     from pipeline.classify.run import build_coder, review_order, suggest_levels, write_suggestions
     from pipeline.cli.embed import embed_settings
     from pipeline.codebook import load_codebook
-    from pipeline.embed import make_embedder
+    from pipeline.embed import embed_passages, make_embedder
     from pipeline.embed.io import read_passages, read_vectors
     from pipeline.errors import ConfigError
 
@@ -57,7 +57,7 @@ def classify(
         matrix = read_vectors(vectors, [p.id for p in all_rows], embedder.id)
         matrix = matrix[[i for i, p in enumerate(all_rows) if p.codable]]
     else:
-        matrix = embedder.encode([p.text for p in rows])
+        matrix = embed_passages(embedder, rows)
     labels = read_codings(settings.codings) if settings.codings else None
     coder = build_coder(settings, embedder, book, rows, matrix, labels, cfg.seed if cfg else 0)
     if settings.method == "supervised":

@@ -43,13 +43,13 @@ def embed(
     cache_dir: Path | None = typer.Option(None, help="vector cache folder"),
 ) -> None:
     """Embed every passage; vectors are cached by (embedder id, text hash)."""
-    from pipeline.embed import make_embedder
+    from pipeline.embed import embed_passages, make_embedder
     from pipeline.embed.io import read_passages, write_vectors
 
     _, settings, default_cache = embed_settings(config, backend, model)
     embedder = make_embedder(settings, cache_dir=cache_dir or default_cache)
     rows = read_passages(passages)
-    vectors = embedder.encode([p.text for p in rows])
+    vectors = embed_passages(embedder, rows)
     target = out or passages.with_name(passages.stem + ".vectors.npy")
     write_vectors(vectors, [p.id for p in rows], embedder.id, target)
     typer.echo(f"{len(rows)} passages embedded with {embedder.id} -> {target}")

@@ -35,7 +35,7 @@ def code_and_cluster(config: RunConfig, *, progress: bool = False, codebook=None
     replaces the configured one, e.g. a codebook with one code withheld.
     """
     from pipeline.codebook import load_codebook
-    from pipeline.embed import make_embedder
+    from pipeline.embed import embed_passages, make_embedder
     from pipeline.engines.local import prepare_passages
     from pipeline.runinfo import RunInfo
 
@@ -51,7 +51,7 @@ def code_and_cluster(config: RunConfig, *, progress: bool = False, codebook=None
     passages = [p for p in passages if p.codable]
     cache = Path(config.embed.cache_dir) if config.embed.cache_dir else config.output / "cache"
     embedder = make_embedder(config.embed, cache_dir=cache)
-    vectors = embedder.encode([p.text for p in passages])
+    vectors = embed_passages(embedder, passages)
     suggestions, clusters = _code_then_cluster(config, embedder, book, passages, vectors)
     return CodedCorpus(
         tuple(documents), tuple(passages), vectors, tuple(suggestions), book, clusters

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipeline.embed.base import Embedder
 from pipeline.embed.cache import CachedEmbedder
+from pipeline.embed.context import ContextEmbedder
 from pipeline.embed.settings import EmbedSettings
 from pipeline.errors import ConfigError
 
@@ -14,10 +15,14 @@ def make_embedder(settings: EmbedSettings, cache_dir: str | Path | None = None) 
     """The backend named in ``settings``; wrapped in a cache when a cache folder is known.
 
     ``cache_dir`` (e.g. ``<output>/cache``) is used when ``settings.cache_dir`` is unset.
+    With ``settings.context_weight`` above 0 the result is a
+    :class:`~pipeline.embed.context.ContextEmbedder` (passage vectors mix in the
+    passage's neighbouring sentences; see :func:`~pipeline.embed.context.embed_passages`).
     """
     backend = _backend(settings)
     folder = settings.cache_dir or cache_dir
-    return CachedEmbedder(backend, folder) if folder is not None else backend
+    embedder = CachedEmbedder(backend, folder) if folder is not None else backend
+    return ContextEmbedder(embedder, settings.context_weight) if settings.context_weight else embedder
 
 
 def _backend(settings: EmbedSettings) -> Embedder:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
+
 from pipeline.settings_base import Section
 
 
@@ -11,3 +13,6 @@ class EmbedSettings(Section):
     model: str | None = None  # sentence-transformers model name or local path
     batch_size: int | None = None  # texts per batch; default: the backend's (USE 256, ST 64)
     cache_dir: Path | None = None  # default: <output>/cache
+    # weight of the passage read with its neighbouring sentences (segment context_sentences)
+    # mixed into its vector: l2(embed(text) + w * embed(window)); 0 = the passage alone
+    context_weight: float = Field(0.0, ge=0.0)

@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.classify.suggestion import Suggestion
+from pipeline.embed.context import embed_passages
 from pipeline.embed.settings import EmbedSettings
 from pipeline.segment.passage import Passage
 
@@ -103,7 +104,7 @@ class LocalBackend:
         embedder = self._embedder(job)
         if not passages:
             return np.zeros((0, embedder.dim), dtype=np.float32)
-        return embedder.encode([p.text for p in passages])
+        return embed_passages(embedder, passages)
 
     def classify(
         self, job: CodingJob, passages: Sequence[Passage], vectors: np.ndarray

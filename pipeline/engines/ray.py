@@ -26,6 +26,7 @@ through the object store, so worker nodes need no shared filesystem.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
@@ -58,19 +59,51 @@ def _import_ray():
 
 
 class _Ref:
-    """What the coder needs of a passage to score a vector: its id, and for a coder that
-    reads text (TF-IDF features) the text and context sentences."""
+    """What the coder needs of a passage to score a vector: its id, for a coder that
+    reads text (TF-IDF features) the text and context sentences, and for a coder that
+    shifts priors per document the document id."""
 
-    __slots__ = ("id", "text", "context_before", "context_after")
+    __slots__ = ("id", "text", "context_before", "context_after", "doc_id")
 
-    def __init__(self, passage_id: str, text: str = "", before: str = "", after: str = "") -> None:
+    def __init__(
+        self,
+        passage_id: str,
+        text: str = "",
+        before: str = "",
+        after: str = "",
+        doc_id: str | None = None,
+    ) -> None:
         self.id = passage_id
         self.text = text
         self.context_before = before
         self.context_after = after
+        self.doc_id = doc_id
 
 
 TEXT_COLUMNS = ("text", "context_before", "context_after")
+
+
+def whole_documents(frame, size: int) -> list:
+    """``frame`` cut into parts of whole documents, each of at least ``size`` rows
+    (but the last), documents in order of first appearance.
+
+    A coder that shifts priors per document scores a document from all its
+    passages, so a batch must never split one.
+    """
+    import pandas as pd
+
+    codes, _ = pd.factorize(frame["doc_id"])
+    frame = frame.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
+    sizes = np.bincount(codes)
+    parts, start, rows = [], 0, 0
+    for n in sizes:
+        rows += int(n)
+        if rows - start >= size:
+            parts.append(frame.iloc[start:rows].reset_index(drop=True))
+            start = rows
+    if start < rows:
+        parts.append(frame.iloc[start:rows].reset_index(drop=True))
+    return parts
 
 
 def _fault_once() -> None:
@@ -164,7 +197,12 @@ class ClassifyActor:
         ids = [str(i) for i in batch["id"]]
         vectors = np.stack([np.asarray(v, dtype=np.float32) for v in batch["vector"]])
         texts = [batch[c] for c in TEXT_COLUMNS] if TEXT_COLUMNS[0] in batch else []
-        refs = [_Ref(i, *(str(t[k]) for t in texts)) for k, i in enumerate(ids)]
+        docs = [str(d) for d in batch["doc_id"]] if "doc_id" in batch else [None] * len(ids)
+        refs = [
+            _Ref(i, *(str(t[k]) for t in texts), doc_id=docs[k]) if texts else
+            _Ref(i, doc_id=docs[k])
+            for k, i in enumerate(ids)
+        ]
         coded = code_vectors(self.coder, refs, vectors)
         rows = coded.suggestions
         return {
@@ -210,29 +248,37 @@ class RayBackend:
         context.enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
 
-    def _map(self, frame, actor, job, name: str):
+    def _map(self, frame, actor, job, name: str, whole_docs: bool = False):
+        """``actor`` over ``frame`` in batches of ``ray.batch_size`` rows; with
+        ``whole_docs``, each batch is one block of whole documents instead."""
         import pandas as pd
 
         self._ensure_ray()
         ray = self.ray
         path = self._work / f"{name}-{sha256_text(str(len(frame)) + name)[:8]}.parquet"
-        frame.to_parquet(path, index=False)
-        blocks = max(2 * self.settings.actors, -(-len(frame) // self.settings.batch_size))
-        if self.settings.address:
-            # worker nodes cannot see this folder: the driver reads it into the object store
-            import pyarrow.parquet as pq
-
-            dataset = ray.data.from_arrow(pq.read_table(path))
+        batch_size = self.settings.batch_size
+        if whole_docs:
+            # one block per part, never re-cut: batch_size=None maps a block as one batch
+            dataset = ray.data.from_pandas(whole_documents(frame, batch_size))
+            batch_size = None
         else:
-            dataset = ray.data.read_parquet(str(path))
-        dataset = dataset.repartition(blocks)
+            frame.to_parquet(path, index=False)
+            blocks = max(2 * self.settings.actors, -(-len(frame) // batch_size))
+            if self.settings.address:
+                # worker nodes cannot see this folder: the driver reads it into the object store
+                import pyarrow.parquet as pq
+
+                dataset = ray.data.from_arrow(pq.read_table(path))
+            else:
+                dataset = ray.data.read_parquet(str(path))
+            dataset = dataset.repartition(blocks)
         with warnings.catch_warnings():
             # deprecated for 2.64 with no replacement yet; the extra pins ray < 2.64
             warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
             mapped = dataset.map_batches(
                 actor,
                 fn_constructor_args=(job,),
-                batch_size=self.settings.batch_size,
+                batch_size=batch_size,
                 batch_format="numpy",
                 compute=ray.data.ActorPoolStrategy(size=self.settings.actors),
                 num_cpus=self.settings.num_cpus_per_actor,
@@ -257,12 +303,23 @@ class RayBackend:
 
     # -- Backend ------------------------------------------------------------------------
     def embed(self, job: CodingJob, passages: Sequence[Passage]) -> np.ndarray:
+        """Passage vectors (windows mixed in at ``embed.context_weight``) from the actors."""
+        from pipeline.embed.context import encode_passages_with
+
+        if not passages:
+            return np.zeros((0, self._cached(job).dim), dtype=np.float32)
+        texts = functools.partial(self._embed_texts, job)
+        return encode_passages_with(texts, passages, job.embed.context_weight)
+
+    def _embed_texts(self, job: CodingJob, texts: list[str]) -> np.ndarray:
+        """Vectors of ``texts``: the driver's cache first, the misses embedded by the actors."""
         import pandas as pd
 
+        from pipeline.embed.context import ContextEmbedder
+
         cache = self._cached(job)
-        texts = [p.text for p in passages]
-        if not texts:
-            return np.zeros((0, cache.dim), dtype=np.float32)
+        if isinstance(cache, ContextEmbedder):
+            cache = cache.inner  # the CachedEmbedder: windows are plain texts to it
         found = cache.lookup(texts)
         missing = {}
         for text in texts:
@@ -299,7 +356,10 @@ class RayBackend:
         if getattr(coder, "uses_text_", False):  # shipped only to coders that read them
             for column in TEXT_COLUMNS:
                 frame[column] = [getattr(p, column) for p in passages]
-        rows = self._map(frame, ClassifyActor, _ShippedJob(job), "classify")
+        shifts = getattr(coder, "shifts_prior_", False)
+        if shifts:  # scores depend on the whole document: batches keep documents whole
+            frame["doc_id"] = [p.doc_id for p in passages]
+        rows = self._map(frame, ClassifyActor, _ShippedJob(job), "classify", whole_docs=shifts)
         order = {p.id: i for i, p in enumerate(passages)}
         missing = set(order) - set(rows["passage_id"]) if len(rows) else set(order)
         if missing:

@@ -248,23 +248,26 @@ def coder_key(config: RunConfig, book, codings) -> str:
     """What the fitted coder depends on (not the corpus: a coder is frozen once fitted)."""
     key_data = {
         "codebook": book.hash,
-        "embed": config.embed.model_dump(mode="json", exclude={"cache_dir", "batch_size"}),
-        "classify": _classify_key(config.classify),
+        "embed": _later_keys_if_set(
+            config.embed.model_dump(mode="json", exclude={"cache_dir", "batch_size"}),
+            config.embed, ("context_weight",),
+        ),
+        "classify": _later_keys_if_set(
+            config.classify.model_dump(mode="json", exclude={"codings"}),
+            config.classify, ("text_weights", "context_weights", "prior_shift"),
+        ),
         "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
         "seed": config.seed,
     }
     return sha256_text(json.dumps(key_data, sort_keys=True))[:16]
 
 
-def _classify_key(settings) -> dict:
-    """The classify settings a coder depends on; keys added later count only when set, so
-    a coder fitted before they existed keeps its key (and is not refitted)."""
-    data = settings.model_dump(mode="json", exclude={"codings"})
+def _later_keys_if_set(data: dict, settings, later: Sequence[str]) -> dict:
+    """``data`` (the dumped ``settings``) without the ``later`` keys left at their defaults:
+    keys added after coders were first saved count only when set, so a coder fitted before
+    they existed keeps its key (and is not refitted)."""
     fields = type(settings).model_fields
-    for name in ("text_weights", "context_weights"):
-        if data[name] == fields[name].default:
-            del data[name]
-    return data
+    return {k: v for k, v in data.items() if k not in later or v != fields[k].default}
 
 
 def saved_coder(paths: JobPaths, key: str) -> Path | None:

@@ -100,7 +100,7 @@ class Trainer:
         from pipeline.classify.persist import model_card, save_coder
         from pipeline.classify.run import build_coder, suggest_levels
         from pipeline.classify.settings import ClassifySettings
-        from pipeline.embed import make_embedder
+        from pipeline.embed import embed_passages, make_embedder
         from pipeline.engines.run import job_paths
         from pipeline.errors import ClassifyError
 
@@ -113,7 +113,7 @@ class Trainer:
         embedder = make_embedder(self.config.embed, cache_dir=paths.cache_dir)
         passages = self.store.documents.passages(ids=labels)
         labels = {p.id: labels[p.id] for p in passages}
-        vectors = embedder.encode([p.text for p in passages])
+        vectors = embed_passages(embedder, passages)
         settings = ClassifySettings.model_validate(
             self.config.classify.model_dump() | {"method": "supervised", "codings": None}
         )
@@ -127,7 +127,7 @@ class Trainer:
         atomic_write_text(folder / "learned_from.json", json.dumps(learned, indent=2) + "\n")
         record_learned_from(folder, learned)
         everything = [p for p in self.store.documents.passages() if p.codable]
-        all_vectors = embedder.encode([p.text for p in everything])
+        all_vectors = embed_passages(embedder, everything)
         suggestions = suggest_levels(coder, everything, all_vectors)
         self.store.replace_suggestions([p.id for p in everything], suggestions, self.book.hash,
                                        coder.model_id_)

@@ -36,3 +36,13 @@ class Passage:
     @staticmethod
     def make_id(doc_id: str, start: int, end: int) -> str:
         return f"{doc_id}:{start}-{end}"
+
+
+def window_text(passage) -> str:
+    """The passage read with its neighbours: ``context_before``, text, ``context_after``.
+
+    Joined by single spaces, skipping empty parts, so a passage without context
+    gives its own text. ``passage`` is anything with those three attributes.
+    """
+    parts = (passage.context_before, passage.text, passage.context_after)
+    return " ".join(part for part in parts if part)
