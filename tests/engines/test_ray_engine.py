@@ -93,9 +93,9 @@ def test_backend_embeds_and_codes_like_the_local_backend(fault_flag, demo, monke
     sent: list[int] = []
     real_map = backend._map
 
-    def counting_map(frame, *args):
+    def counting_map(frame, *args, **kwargs):
         sent.append(len(frame))
-        return real_map(frame, *args)
+        return real_map(frame, *args, **kwargs)
 
     monkeypatch.setattr(backend, "_map", counting_map)
     try:
@@ -174,6 +174,61 @@ def test_a_coder_reading_text_and_context_codes_on_ray_as_locally(fault_flag, de
         backend.close()
     _same_coding(coded, expected)
     assert {s.method for s in coded.suggestions} >= {"supervised"}
+
+
+def test_context_embedding_and_prior_shift_run_on_ray_as_locally(fault_flag, demo):
+    """Windows are mixed into the vectors on Ray as locally, and a coder that shifts priors
+    per document gets whole documents per batch: batches of 8 rows would cut the long
+    documents, whose scores depend on all their passages."""
+    from pipeline.classify import SupervisedCoder
+    from pipeline.classify.persist import save_coder
+    from pipeline.codebook import load_codebook
+    from pipeline.engines.backend import job_embedder
+    from pipeline.engines.ray import RayBackend
+
+    passages, work = demo["passages"], demo["work"]
+    embed = demo["job"].embed.model_copy(update={"context_weight": 0.5})
+    job = replace(demo["job"], embed=embed, cache_dir=work / "cache-shift")
+    local = LocalBackend()
+    backend = RayBackend(RaySettings(actors=2, batch_size=8, num_cpus_per_actor=1), seed=7)
+    try:
+        vectors = local.embed(replace(job, cache_dir=work / "cache-shift-local"), passages)
+        assert not np.allclose(vectors, demo["vectors"], rtol=0, atol=1e-3)
+        assert np.allclose(backend.embed(job, passages), vectors, rtol=0, atol=1e-6)
+
+        top = {s.passage_id: s.code_id for s in demo["coded"].suggestions
+               if s.level == "initial" and s.rank == 1}
+        labels = [{top[p.id]} - {"NONE"} for p in passages]
+        book = load_codebook(job.codebook_path)
+        coder = SupervisedCoder(job_embedder(job), book, Cs=(1.0,), embedding_weights=(1.0,),
+                                prior_shift="per-document")
+        coder.fit(passages, labels, vectors, groups=[p.doc_id for p in passages])
+        long_doc = max({p.doc_id for p in passages},
+                       key=lambda d: sum(p.doc_id == d for p in passages))
+        rows = [i for i, p in enumerate(passages) if p.doc_id == long_doc]
+        whole = coder.score_table([passages[i] for i in rows], vectors[rows]).scores
+        cut = coder.score_table([passages[i] for i in rows[:8]], vectors[rows[:8]]).scores
+        assert not np.allclose(whole[:8], cut, atol=1e-4)  # a cut document scores otherwise
+        job = replace(job, coder_path=save_coder(coder, work / "shift-models"))
+        expected = local.classify(job, passages, vectors)
+        coded = backend.classify(job, passages, vectors)
+    finally:
+        local.close()
+        backend.close()
+    _same_coding(coded, expected)
+    assert {s.method for s in coded.suggestions} >= {"supervised"}
+
+
+def test_whole_documents_never_cuts_a_document():
+    import pandas as pd
+
+    from pipeline.engines.ray import whole_documents
+
+    frame = pd.DataFrame({"doc_id": list("aabbbcaad"), "id": range(9)})
+    parts = whole_documents(frame, 3)
+    assert [p["doc_id"].tolist() for p in parts] == [list("aaaa"), list("bbb"), list("cd")]
+    assert sorted(i for p in parts for i in p["id"]) == list(range(9))
+    assert len(whole_documents(frame, 100)) == 1
 
 
 def test_actors_dead_past_their_restarts_are_a_clear_error(fault_flag, demo, monkeypatch):

@@ -159,3 +159,18 @@ def test_coder_key_ignores_the_text_settings_only_at_their_defaults(tmp_path):
     assert key(text_weights=[0.0], context_weights=[0.0]) == base
     assert key(text_weights=[0.0, 1.0]) != base
     assert key(context_weights=[1.0]) not in (base, key(text_weights=[1.0]))
+
+
+def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_path):
+    from pipeline.codebook import load_codebook
+    from pipeline.engines.run import coder_key
+
+    def key(**overrides):
+        config = make_config(demo_dict(tmp_path / "out", **overrides))
+        return coder_key(config, load_codebook(config.codebook), None)
+
+    base = key()
+    assert key(classify={"prior_shift": "none"}, embed={"context_weight": 0.0}) == base
+    shifted = key(classify={"prior_shift": "per-document"})
+    mixed = key(embed={"context_weight": 0.5})
+    assert len({base, shifted, mixed, key(embed={"context_weight": 1.0})}) == 4
