@@ -33,7 +33,10 @@ def classify(
     Other settings come from the `classify:` section of --config: top_k,
     threshold_z, min_examples_per_code, and for the supervised coder
     text_weights / context_weights, the weights cross-validation tries for
-    the passage's own words and for the passage read with its neighbours.
+    the passage's own words and for the passage read with its neighbours, and
+    prior_shift (per-document: each document's codes are rescaled to the share
+    the coder estimates for that document). Passage vectors follow the
+    `embed:` section (context_weight mixes in the neighbours' embedding).
     """
     from pipeline.classify.codings import read_codings
     from pipeline.classify.persist import save_coder

@@ -42,7 +42,11 @@ def embed(
     out: Path | None = typer.Option(None, help="vectors .npy (default: next to the passages)"),
     cache_dir: Path | None = typer.Option(None, help="vector cache folder"),
 ) -> None:
-    """Embed every passage; vectors are cached by (embedder id, text hash)."""
+    """Embed every passage; vectors are cached by (embedder id, text hash).
+
+    With `embed.context_weight` in --config above 0, each passage's vector also
+    takes in the embedding of the passage read with its neighbouring sentences.
+    """
     from pipeline.embed import embed_passages, make_embedder
     from pipeline.embed.io import read_passages, write_vectors
 

@@ -174,3 +174,36 @@ def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_pa
     shifted = key(classify={"prior_shift": "per-document"})
     mixed = key(embed={"context_weight": 0.5})
     assert len({base, shifted, mixed, key(embed={"context_weight": 1.0})}) == 4
+
+
+def test_run_with_context_embedding_and_prior_shift_stays_incremental(tmp_path, shared_cache):
+    """`groundcode run` with embed.context_weight and classify.prior_shift: per-document.
+    Scores then depend on a passage's neighbours and on its whole document; a new
+    document must still cost only itself and leave every other suggestion as it was."""
+    corpus = copy_demo_corpus(tmp_path / "corpus")
+    zero = demo_dict(tmp_path / "zero-shot", embed={"cache_dir": str(shared_cache)})
+    zero["corpus"] = {"path": str(corpus)}
+    frame = pd.read_parquet(run_job(make_config(zero), progress=False).output
+                            / "suggestions.parquet")
+    top = frame[(frame["level"] == "initial") & (frame["rank"] == 1) & (frame["code_id"] != "NONE")]
+    top[["passage_id", "code_id"]].to_csv(tmp_path / "codings.csv", index=False)
+    data = demo_dict(
+        tmp_path / "out",
+        embed={"cache_dir": str(shared_cache), "context_weight": 0.5},
+        classify={"method": "supervised", "codings": str(tmp_path / "codings.csv"),
+                  "prior_shift": "per-document"},
+    )
+    data["corpus"] = {"path": str(corpus)}
+    first = run_job(make_config(data), progress=False)
+    run = json.loads(first.run_json.read_text())
+    assert run["embedder_id"] == "use-multilingual-v3@0.2.1+context:0.5"
+    card = json.loads((first.output / run["coder"] / "model_card.json").read_text())
+    assert card["prior_shift"] == "per-document" and card["embedder_id"] == run["embedder_id"]
+    assert sum(m == "supervised" for m in card["methods"].values()) >= 5
+    before = dump_store(f"sqlite:///{first.output / 'groundcode.db'}")["suggestions"]
+    new = add_case(corpus)
+    third = run_job(make_config(data), progress=False)
+    assert third.processed == {"segment": [new], "embed": [new], "classify": [new]}
+    after = dump_store(f"sqlite:///{third.output / 'groundcode.db'}")["suggestions"]
+    assert [s for s in after if not s[0].startswith(f"{new}:")] == before
+    assert any(s[0].startswith(f"{new}:") and s[4] == "supervised" for s in after)
