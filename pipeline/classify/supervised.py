@@ -334,8 +334,14 @@ class SupervisedCoder(SuggestMixin):
             for c in self.Cs
         ]
         best: tuple[float, Hyper, dict[int, np.ndarray]] = (-1.0, grid[0], {})
+        weighted: dict[tuple[float, float], object] = {}  # per (text, context) weight pair
         for hyper in grid:
-            text = None if raw is None else raw.weighted(hyper.text_scale, hyper.context_scale)
+            text = None
+            if raw is not None:
+                pair = (hyper.text_scale, hyper.context_scale)
+                if pair not in weighted:
+                    weighted[pair] = raw.weighted(*pair)
+                text = weighted[pair]
             oof = {
                 j: _oof_decision(
                     feats if text is None else _joined(feats, text),
