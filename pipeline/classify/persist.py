@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.classify.base import require_fitted
+from pipeline.classify.prior import MIN_PASSAGES
 from pipeline.errors import ModelError
 from pipeline.io import atomic_path, atomic_write_text, sha256_text
 
@@ -49,6 +50,7 @@ def model_card(coder) -> dict[str, Any]:
             "context_weight": coder.hyper_.context_weight,
             "cv_groups": getattr(coder, "cv_groups_", 0),
             "prior_shift": getattr(coder, "prior_shift", "none"),
+            "prior_shift_min_passages": getattr(coder, "prior_shift_min_passages", MIN_PASSAGES),
             "training_priors": {
                 c: round(p, 6) for c, p in getattr(coder, "train_priors_", {}).items()
             },
@@ -128,7 +130,9 @@ def card_markdown(card: dict[str, Any]) -> str:
             f"text features: {_weight(card.get('text_weight'))}, "
             f"context features: {_weight(card.get('context_weight'))}",
             f"- prior shift: {card.get('prior_shift', 'none')}"
-            + (" (thresholds chosen on the per-document rescaled out-of-fold scores)"
+            + (" (thresholds chosen on the per-document rescaled out-of-fold scores; "
+               f"documents under {card.get('prior_shift_min_passages', MIN_PASSAGES)} passages "
+               "keep the training share)"
                if card.get("prior_shift", "none") != "none" else ""),
             f"- zero-shot fallback codes: {', '.join(card['fallback_codes']) or 'none'}",
             "",

@@ -57,6 +57,7 @@ def build_coder(
         text_weights=tuple(settings.text_weights),
         context_weights=tuple(settings.context_weights),
         prior_shift=settings.prior_shift,
+        prior_shift_min_passages=settings.prior_shift_min_passages,
     )
     labelled = [passages[i] for i in rows]
     groups = [p.doc_id for p in labelled] if _has_documents(labelled) else None

@@ -26,6 +26,8 @@ class ClassifySettings(Section):
     # (EM, Saerens et al. 2002) and rescales its probabilities to it; thresholds are then
     # chosen on the rescaled out-of-fold scores (needs the training passages' documents)
     prior_shift: Literal["none", "per-document"] = "none"
+    # documents with fewer passages keep the training share (EM on a few passages runs to 0/1)
+    prior_shift_min_passages: int = Field(20, ge=1)
     # zero-shot: subtract the corpus mean vector before scoring (no labels used)
     center: bool = True
     # zero-shot: calibrated per-code threshold = mean + threshold_z * sd over the corpus

@@ -32,6 +32,8 @@ Per code (one-vs-rest):
   rescaled out-of-fold probabilities (each training document rescaled on its
   own), the same way the scores are used later; scoring needs the passages'
   ``doc_id`` and whole documents (a document's scores depend on all its passages);
+  a document of fewer than ``prior_shift_min_passages`` passages keeps the
+  training share;
 * a code with fewer than ``min_examples_per_code`` positive passages (or fewer
   than 2 negatives) falls back to the zero-shot cosine score and threshold and
   its suggestions say ``method="zero-shot-fallback"``.
@@ -52,7 +54,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
-from pipeline.classify.prior import shift_per_group
+from pipeline.classify.prior import MIN_PASSAGES, shift_per_group
 from pipeline.classify.textfeatures import TextBlocks, check_weights
 from pipeline.classify.zeroshot import ZeroShotCoder
 from pipeline.embed.base import l2_normalize
@@ -86,6 +88,7 @@ class SupervisedCoder(SuggestMixin):
         text_weights: Sequence[float] = (0.0,),
         context_weights: Sequence[float] = (0.0,),
         prior_shift: str = "none",
+        prior_shift_min_passages: int = MIN_PASSAGES,
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -100,6 +103,7 @@ class SupervisedCoder(SuggestMixin):
         self.text_weights = text_weights
         self.context_weights = context_weights
         self.prior_shift = prior_shift
+        self.prior_shift_min_passages = prior_shift_min_passages
 
     def fit(
         self,
@@ -160,7 +164,7 @@ class SupervisedCoder(SuggestMixin):
                 per_code[j], Y[:, j], oof[j], self.hyper_, self.random_state, n_dense
             )
             if self.shifts_prior_:
-                probs = shift_per_group(probs, groups, self.train_priors_[code_ids[j]])[0]
+                probs = self._shift(probs, groups, code_ids[j])
             thresholds[j], self.cv_metrics_[code_ids[j]] = best_threshold(probs, Y[:, j])
             self.oof_scores_[:, j] = probs
             self.models_[code_ids[j]] = model
@@ -205,7 +209,7 @@ class SupervisedCoder(SuggestMixin):
                 raw = model.classifier.decision_function(X)
                 scores[:, j] = model.calibrator.predict_proba(raw[:, None])[:, 1]
                 if groups is not None:
-                    scores[:, j] = shift_per_group(scores[:, j], groups, self.train_priors_[code])[0]
+                    scores[:, j] = self._shift(scores[:, j], groups, code)
         return scores
 
     def _passage_scores(self, passages, vectors: np.ndarray) -> np.ndarray:
@@ -226,7 +230,17 @@ class SupervisedCoder(SuggestMixin):
         """Whether scores are rescaled to each document's estimated share of every code."""
         return getattr(self, "prior_shift", "none") == "per-document"
 
+    def _shift(self, probs: np.ndarray, groups: np.ndarray, code: str) -> np.ndarray:
+        """``probs`` of ``code`` rescaled per document (short documents left as they are)."""
+        size = getattr(self, "prior_shift_min_passages", MIN_PASSAGES)
+        return shift_per_group(probs, groups, self.train_priors_[code], size)[0]
+
     def _check_prior_shift(self, groups) -> None:
+        if int(self.prior_shift_min_passages) < 1:
+            raise ClassifyError(
+                f"prior_shift_min_passages must be >= 1, got {self.prior_shift_min_passages}",
+                unit="SupervisedCoder.prior_shift_min_passages",
+            )
         if self.prior_shift not in ("none", "per-document"):
             raise ClassifyError(
                 f"prior_shift must be 'none' or 'per-document', got {self.prior_shift!r}",

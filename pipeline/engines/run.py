@@ -254,7 +254,7 @@ def coder_key(config: RunConfig, book, codings) -> str:
         ),
         "classify": _later_keys_if_set(
             config.classify.model_dump(mode="json", exclude={"codings"}),
-            config.classify, ("text_weights", "context_weights", "prior_shift"),
+            config.classify, ("text_weights", "context_weights", "prior_shift", "prior_shift_min_passages"),
         ),
         "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
         "seed": config.seed,

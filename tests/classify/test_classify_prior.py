@@ -160,3 +160,35 @@ def test_the_shift_is_recorded_saved_and_reached_from_the_run_config(
     assert built.shifts_prior_ and not plain.shifts_prior_
     assert json.loads((save_coder(plain, tmp_path) / "model_card.json").read_text())[
         "prior_shift"] == "none"
+
+
+def test_the_shortest_shifted_document_is_a_setting(embedder, tiny_codebook, shift_coders):
+    from pydantic import ValidationError
+
+    from pipeline.classify import SupervisedCoder
+    from pipeline.classify.run import build_coder
+    from pipeline.classify.settings import ClassifySettings
+    from pipeline.errors import ClassifyError
+
+    plain, shifted, (passages, labels, vectors, groups) = shift_coders
+    codings = {p.id: codes for p, codes in zip(passages, labels, strict=True)}
+    settings = ClassifySettings(method="supervised", prior_shift="per-document",
+                                prior_shift_min_passages=10)
+    coder = build_coder(settings, embedder, tiny_codebook, passages, vectors, codings)
+    assert coder.prior_shift_min_passages == 10
+    new, _, new_vectors = _docs([0.0], n=19, seed=5, start=200)  # under 20, over 10
+    j = coder.code_ids_.index("I1")
+    default = shifted.score_table(new, new_vectors).scores[:, j]
+    np.testing.assert_allclose(default, plain.score_table(new, new_vectors).scores[:, j],
+                               atol=1e-6)  # 19 < 20: left as it is
+    ten = SupervisedCoder(embedder, tiny_codebook, prior_shift="per-document",
+                          prior_shift_min_passages=10, Cs=(0.1,), embedding_weights=(1.0,))
+    ten.fit(passages, labels, vectors, groups=groups)
+    np.testing.assert_array_equal(ten.thresholds_, shifted.thresholds_)  # training docs: 60
+    short = ten.score_table(new, new_vectors).scores[:, j]
+    assert short.mean() < default.mean() - 0.01  # shifted towards the absent code's share
+    with pytest.raises(ValidationError, match="prior_shift_min_passages"):
+        ClassifySettings(prior_shift_min_passages=0)
+    with pytest.raises(ClassifyError, match="prior_shift_min_passages must be >= 1"):
+        SupervisedCoder(embedder, tiny_codebook, prior_shift="per-document",
+                        prior_shift_min_passages=0).fit(passages, labels, vectors, groups=groups)
