@@ -76,9 +76,5 @@ def embed_passages(embedder, passages: Sequence) -> np.ndarray:
     encode = getattr(embedder, "encode_passages", None)
     if encode is not None:
         return np.asarray(encode(passages), dtype=np.float32)
-    return np.asarray(embedder.encode([p.text for p in passages]), dtype=np.float32)
+    return encode_passages_with(embedder.encode, passages, 0.0)
 
-
-def context_weight_of(embedder) -> float:
-    """The weight of the window in the embedder's passage vectors (0 = text only)."""
-    return float(getattr(embedder, "weight", 0.0)) if hasattr(embedder, "encode_passages") else 0.0

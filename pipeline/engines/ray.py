@@ -198,11 +198,7 @@ class ClassifyActor:
         vectors = np.stack([np.asarray(v, dtype=np.float32) for v in batch["vector"]])
         texts = [batch[c] for c in TEXT_COLUMNS] if TEXT_COLUMNS[0] in batch else []
         docs = [str(d) for d in batch["doc_id"]] if "doc_id" in batch else [None] * len(ids)
-        refs = [
-            _Ref(i, *(str(t[k]) for t in texts), doc_id=docs[k]) if texts else
-            _Ref(i, doc_id=docs[k])
-            for k, i in enumerate(ids)
-        ]
+        refs = [_Ref(i, *(str(t[k]) for t in texts), doc_id=docs[k]) for k, i in enumerate(ids)]
         coded = code_vectors(self.coder, refs, vectors)
         rows = coded.suggestions
         return {
