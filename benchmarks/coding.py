@@ -29,7 +29,7 @@ from pipeline.classify import (
     SupervisedCoder,
     ZeroShotCoder,
     build_prototypes,
-    estimate_prior,
+    shift_per_group,
 )
 from pipeline.classify.run import build_coder
 from pipeline.classify.settings import ClassifySettings
@@ -340,7 +340,6 @@ def _benoit_fit(key: str) -> dict:
     h = coder.hyper_
     return {
         "oof": coder.oof_scores_[:, 0].astype(np.float64),
-        "threshold": float(coder.thresholds_[0]),
         "test_scores": table.scores[:, 0].astype(np.float64),
         "test_decisions": (table.margins[:, 0] >= 0).astype(int),
         "coder": {
@@ -378,15 +377,14 @@ def benoit(embedder=None, workers: int = 2) -> dict:
     test = units[units["manifesto"].isin(BENOIT_TEST)]
     train_passages, test_passages = benoit_passages(train), benoit_passages(test)
     gold = train["gold"].to_numpy().astype(int)
+    book = benoit_codebook()
     candidates = benoit_candidates()
     vectors = {}
     for embed, _ in candidates.values():  # embedded once here, so the workers only read
         emb = make_embedder(embed, cache_dir=CACHE)
         if emb.id not in vectors:
             vectors[emb.id] = (embed_passages(emb, train_passages), embed_passages(emb, test_passages))
-    book = benoit_codebook()
-    for embed, _ in candidates.values():  # the prototypes' texts, cached before the fork
-        build_prototypes(make_embedder(embed, cache_dir=CACHE), book, ("IMM",), PrototypeRecipe())
+            build_prototypes(emb, book, ("IMM",), PrototypeRecipe())  # its texts cached too
     _BENOIT.update(
         candidates=candidates,
         vectors=vectors,
@@ -400,7 +398,9 @@ def benoit(embedder=None, workers: int = 2) -> dict:
         fits = dict(zip(candidates, pool.map(_benoit_fit, candidates), strict=True))
     for key, fit in fits.items():
         print(f"benoit: {key}: {fit['coder']}", flush=True)
-    cv_kappa = {k: cohen_kappa_score(gold, f["oof"] >= f["threshold"]) for k, f in fits.items()}
+    cv_kappa = {
+        k: cohen_kappa_score(gold, f["oof"] >= f["coder"]["threshold"]) for k, f in fits.items()
+    }
     test_kappa = {k: cohen_kappa_score(test["gold"], f["test_decisions"]) for k, f in fits.items()}
     choice = max(cv_kappa, key=cv_kappa.get)
     embed, classify = candidates[choice]
@@ -408,11 +408,8 @@ def benoit(embedder=None, workers: int = 2) -> dict:
     machine = test_kappa[choice]
     manifestos = test["manifesto"].to_numpy()
     prior = float(gold.mean())
-    raw_priors = {  # what the EM estimates from the unshifted scores of a no-shift twin
-        str(m): estimate_prior(fits[choice.replace("per-document", "none")]["test_scores"][
-            manifestos == m], prior)
-        for m in np.unique(manifestos)
-    }
+    unshifted = fits[choice.replace("per-document", "none")]["test_scores"]  # no-shift twin
+    raw_priors = shift_per_group(unshifted, manifestos, prior, classify.prior_shift_min_passages)[1]
     return {
         "benoit_machine_kappa": machine,
         "benoit_chosen": choice,
