@@ -35,7 +35,8 @@ def classify(
     text_weights / context_weights, the weights cross-validation tries for
     the passage's own words and for the passage read with its neighbours, and
     prior_shift (per-document: each document's codes are rescaled to the share
-    the coder estimates for that document). Passage vectors follow the
+    the coder estimates for that document; documents shorter than
+    prior_shift_min_passages keep the training share). Passage vectors follow the
     `embed:` section (context_weight mixes in the neighbours' embedding).
     """
     from pipeline.classify.codings import read_codings
