@@ -75,8 +75,9 @@ class RunConfig(Section):
 
     @model_validator(mode="after")
     def _context_needs_neighbours(self) -> RunConfig:
-        """Settings that read a passage's neighbours need segment.context_sentences >= 1."""
-        if self.segment.context_sentences > 0:
+        """Settings that read a passage's neighbours need segment.context_sentences >= 1
+        (a clause unit always has its own sentence around it)."""
+        if self.segment.context_sentences > 0 or self.segment.unit == "clause":
             return self
         readers = []
         if self.embed.context_weight > 0:

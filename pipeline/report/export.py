@@ -183,12 +183,14 @@ def audit_units(view: StoreView, paths: Sequence[Path]):
     """Units for the run's agreement audit, and the machine's codes on them.
 
     Human coders usually code spans (a clause or a sentence) while the machine
-    codes passages. When the human files hold spans, the units are those spans and
-    the machine's codes on a span are the accepted codes of the passage(s) it
-    lies in; when they name passage ids, the units are the passages themselves.
+    codes its own units (``segment.unit``). When the human files hold spans, the
+    units are those spans and the machine's codes on a span are the accepted codes
+    of the coding unit holding the largest part of it (of each, on a tie); when
+    they name unit ids, the units are the machine's units themselves.
     """
     from pipeline.agreement.readers import read_raw
     from pipeline.agreement.units import UnitRef, units_from_passages
+    from pipeline.classify.human import units_holding
 
     raw = [row for path in paths for row in read_raw(path)]
     if not any(r.doc_id is not None for r in raw):
@@ -204,12 +206,11 @@ def audit_units(view: StoreView, paths: Sequence[Path]):
         accepted.setdefault(sug.passage_id, []).append(sug)
     rows = []
     for unit in units:
-        for p in by_doc.get(unit.doc_id, []):
-            if p.start < unit.end and unit.start < p.end:
-                rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
-                          "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
-                          "accepted": s.accepted, "from_passage": p.id}
-                         for s in accepted.get(p.id, [])]
+        for pid in units_holding(by_doc.get(unit.doc_id, []), unit.start, unit.end):
+            rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
+                      "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
+                      "accepted": s.accepted, "from_passage": pid}
+                     for s in accepted.get(pid, [])]
     columns = [*SUGGESTION_COLUMNS, "from_passage"]
     return units, pd.DataFrame(rows, columns=columns)
 
@@ -359,12 +360,12 @@ def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
         raise StoreError("no store for this config yet", file=paths.store_url.removeprefix(
             "sqlite:///"), hint="run `groundcode run CONFIG` first.")
     book = load_codebook(config.codebook)
-    coder = current_coder(config, book)
-    if coder is None:
-        raise StoreError("no coder has been fitted for this config and codebook",
-                         file=paths.models_dir, hint="run `groundcode run CONFIG` first.")
-    job = CodingJob(config.embed, paths.cache_dir, Path(config.codebook), coder)
     with open_store(paths.store_url) as store:
+        coder = current_coder(config, book, store)
+        if coder is None:
+            raise StoreError("no coder has been fitted for this config and codebook",
+                             file=paths.models_dir, hint="run `groundcode run CONFIG` first.")
+        job = CodingJob(config.embed, paths.cache_dir, Path(config.codebook), coder)
         corpora = store.documents.corpora()
         if len(corpora) == 1:
             corpus_id = corpora[0]
