@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.classify.accept import accept_mask
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
 from pipeline.classify.hierarchy import rollup
 from pipeline.classify.learn import (
@@ -23,6 +22,7 @@ from pipeline.classify.learn import (
     Learned,
     Learner,
     LearnGrid,
+    apply_learned,
     document_folds,
     labelled_units,
     prepare,
@@ -112,9 +112,7 @@ class LearnedCoder(SuggestMixin):
         states = [self.state_for(d) for d in docs]
         for state in {id(s): s for s in states}.values():
             rows = np.array([i for i, s in enumerate(states) if s is state], dtype=int)
-            scores[rows] = X[rows] @ state.prototypes.T
-            margins[rows] = scores[rows] - state.thresholds
-            accepted[rows] = accept_mask(margins[rows], state.rule)
+            scores[rows], margins[rows], accepted[rows] = apply_learned(state, X[rows])
             methods[rows] = np.asarray(self._methods(state), dtype=object)
         table = ScoreTable(ids or passage_ids_of(passages), self.code_ids_, scores, margins,
                            methods, self.level, self.model_id_, accepted)

@@ -64,10 +64,15 @@ class CorpusStats:
         X = prepare(vectors, center).astype(np.float64)
         return cls(center, X.mean(axis=0), np.cov(X, rowvar=False, bias=True))
 
-    def thresholds(self, prototypes: np.ndarray, z: float) -> np.ndarray:
+    def moments(self, prototypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of each prototype's scores over the corpus."""
         P = np.asarray(prototypes, dtype=np.float64)
-        sd = np.sqrt(np.maximum(np.einsum("md,de,me->m", P, self.sigma, P), 0.0))
-        return (P @ self.mu + z * sd).astype(np.float32)
+        sd = np.sqrt(np.maximum(((P @ self.sigma) * P).sum(axis=1), 0.0))
+        return P @ self.mu, sd
+
+    def thresholds(self, prototypes: np.ndarray, z: float) -> np.ndarray:
+        mean, sd = self.moments(prototypes)
+        return (mean + z * sd).astype(np.float32)
 
 
 def prepare(vectors: np.ndarray, center: np.ndarray | None) -> np.ndarray:
@@ -88,6 +93,13 @@ class Learned:
     example_codes: frozenset[str]
     cv_kappa: float = float("nan")
     cv_units: int = 0
+
+
+def apply_learned(learned: Learned, prepared: np.ndarray):
+    """(scores, margins, accepted) of prepared vectors under ``learned``."""
+    scores = prepared @ learned.prototypes.T
+    margins = scores - learned.thresholds
+    return scores, margins, accept_mask(margins, learned.rule)
 
 
 @dataclass
@@ -201,11 +213,12 @@ class Learner:
         if len(set(units.docs)) < 2:
             return self.grid.fewshot[0], self.grid.z[0], rules[0], float("nan")
         scored = []
-        for fewshot, z in itertools.product(self.grid.fewshot, self.grid.z):
-            margins = self.out_of_fold_margins(units, fewshot, z)
-            for rule in rules:
-                machine = code_sets(accept_mask(margins, rule), self.code_ids)
-                scored.append((fewshot, z, rule, *kappa_and_se(machine, reference)))
+        for fewshot in self.grid.fewshot:
+            for z, margins in zip(self.grid.z, self.out_of_fold_margins(units, fewshot),
+                                  strict=True):
+                for rule in rules:
+                    machine = code_sets(accept_mask(margins, rule), self.code_ids)
+                    scored.append((fewshot, z, rule, *kappa_and_se(machine, reference)))
         finite = [c for c in scored if c[3] == c[3]]
         if not finite:
             return self.grid.fewshot[0], self.grid.z[0], rules[0], float("nan")
@@ -214,24 +227,26 @@ class Learner:
         chosen = next(c for c in finite if c[3] >= bar)
         return chosen[:4]
 
-    def out_of_fold_margins(self, units: LabelledUnits, fewshot: float, z: float) -> np.ndarray:
-        """Margins of every unit under prototypes built without its fold's documents."""
+    def out_of_fold_margins(self, units: LabelledUnits, fewshot: float) -> list[np.ndarray]:
+        """For each ``z`` of the grid, the margins of every unit under prototypes built
+        without its fold's documents."""
         folds = document_folds(units.docs, self.inner_folds, self.seed)
         fold_of = np.array([folds[d] for d in units.docs])
-        margins = np.empty((len(units.vectors), len(self.code_ids)), dtype=np.float32)
+        out = [np.empty((len(units.vectors), len(self.code_ids)), np.float32) for _ in self.grid.z]
         for k in np.unique(fold_of):
             held = np.flatnonzero(fold_of == k)
             train = units.subset(np.flatnonzero(fold_of != k))
             protos, _ = fewshot_prototypes(self.prototypes, self.code_ids, train, fewshot)
-            thresholds = self.stats.thresholds(protos, z) if fewshot else self._base_thresholds(z)
-            margins[held] = units.vectors[held] @ protos.T - thresholds
-        return margins
+            mean, sd = self.stats.moments(protos) if fewshot else self._base_moments()
+            scores = units.vectors[held] @ protos.T
+            for margins, z in zip(out, self.grid.z, strict=True):
+                margins[held] = scores - (mean + z * sd)
+        return out
 
-    def _base_thresholds(self, z: float) -> np.ndarray:
-        cache = self.__dict__.setdefault("_thresholds_at", {})
-        if z not in cache:
-            cache[z] = self.stats.thresholds(self.prototypes, z)
-        return cache[z]
+    def _base_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_moments"):
+            self._moments = self.stats.moments(self.prototypes)
+        return self._moments
 
 
 def labelled_units(

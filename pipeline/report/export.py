@@ -215,7 +215,35 @@ def audit_units(view: StoreView, paths: Sequence[Path]):
     return units, pd.DataFrame(rows, columns=columns)
 
 
-def _agreement(view: StoreView, config, book, out: Path):
+def _learning_curve(view: StoreView, config, job, backend, out: Path) -> str:
+    """``agreement/learning_curve.csv`` and its report fragment ("" when it cannot be drawn)."""
+    from pipeline.agreement.learning import (
+        coder_curve,
+        human_line,
+        render_curve,
+        span_codings,
+        write_curve,
+    )
+    from pipeline.agreement.readers import read_raw
+    from pipeline.classify.human import merge_labels
+    from pipeline.engines.backend import job_coder, job_embedder
+    from pipeline.engines.labels import codings_file_labels
+
+    codings = span_codings([r for p in config.agreement.codings for r in read_raw(p)])
+    units = view.codable
+    if not codings.spans or not units or job.coder_path is None:
+        return ""
+    coder = job_coder(job, job_embedder(job))
+    labels = merge_labels(*(codings_file_labels(Path(p), units) for p in config.agreement.codings))
+    points = coder_curve(coder, units, backend.embed(job, units), labels, codings, config.seed)
+    if not points:
+        return ""
+    human = human_line(codings)
+    write_curve(points, human, out / "agreement" / "learning_curve.csv")
+    return render_curve(points, human)
+
+
+def _agreement(view: StoreView, config, book, out: Path, job=None, backend=None):
     from pipeline.agreement.audit import MachineInput, run_audit
     from pipeline.agreement.render import render_agreement_section, write_outputs
     from pipeline.tables import write_frame
@@ -238,7 +266,8 @@ def _agreement(view: StoreView, config, book, out: Path):
         min_cover=a.min_cover,
     )
     write_outputs(report, out / "agreement")
-    return render_agreement_section(report)
+    curve = _learning_curve(view, config, job, backend, out) if job is not None else ""
+    return render_agreement_section(report).replace("</section>", curve + "</section>")
 
 
 def _qdpx(view: StoreView, book, out: Path, name: str, cache: Path | None = None) -> None:
@@ -311,7 +340,7 @@ def export_outputs(
             sections.append(ExtraSection("sec-saturation", "饱和度检验 Saturation", html))
     if {"agreement", "report"} & set(only):
         with timed("agreement"):
-            html = _agreement(view, config, book, out)
+            html = _agreement(view, config, book, out, job, backend)
         if html is not None:
             written["agreement"] = "agreement/"
             sections.append(ExtraSection("sec-agreement", "编码一致性 Agreement", html))
