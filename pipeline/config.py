@@ -80,7 +80,7 @@ class RunConfig(Section):
         if self.segment.context_sentences > 0 or self.segment.unit == "clause":
             return self
         readers = []
-        if self.embed.context_weight > 0:
+        if self.embed.context_weight > 0 and "context_weight" in self.embed.model_fields_set:
             readers.append("embed.context_weight")
         if max(self.classify.context_weights) > 0:
             readers.append("classify.context_weights")

@@ -22,7 +22,7 @@ class SegmentSettings(Section):
 
     # the coding unit: a clause (what human coders of Chinese case texts mark), one
     # sentence, or a window of up to max_sentences sentences
-    unit: Literal["clause", "sentence", "passage"] = "passage"
+    unit: Literal["clause", "sentence", "passage"] = "clause"
     min_clause_chars: int = Field(8, ge=1)  # shorter clauses join a neighbour (en: x3)
     max_sentences: int = Field(3, ge=1)
     max_chars: int = Field(400, ge=20)

@@ -163,6 +163,7 @@ def test_coder_key_ignores_the_text_settings_only_at_their_defaults(tmp_path):
 
 def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_path):
     from pipeline.codebook import load_codebook
+    from pipeline.embed.settings import EmbedSettings
     from pipeline.engines.run import coder_key
 
     def key(**overrides):
@@ -170,10 +171,11 @@ def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_pa
         return coder_key(config, load_codebook(config.codebook), None)
 
     base = key()
-    assert key(classify={"prior_shift": "none"}, embed={"context_weight": 0.0}) == base
+    default_weight = EmbedSettings.model_fields["context_weight"].default
+    assert key(classify={"prior_shift": "none"}, embed={"context_weight": default_weight}) == base
     shifted = key(classify={"prior_shift": "per-document"})
     mixed = key(embed={"context_weight": 0.5})
-    assert len({base, shifted, mixed, key(embed={"context_weight": 1.0})}) == 4
+    assert len({base, shifted, mixed, key(embed={"context_weight": 0.0})}) == 4
 
 
 def test_run_with_context_embedding_and_prior_shift_stays_incremental(tmp_path, shared_cache):
