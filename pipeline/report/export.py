@@ -347,6 +347,10 @@ def export_outputs(
     tables = build_tables(documents_frame(view.documents), passages_frame(view.codable),
                           view.suggestion_frame, book)
     if "report" in only:
+        from pipeline.report.decisions import render_decisions
+
+        sections.insert(0, ExtraSection("sec-decisions", "机器如何编码 How the machine decides",
+                                        render_decisions(config, job.coder_path)))
         run_info = {"embedder_id": info.embedder_id if info else "", "seed": config.seed,
                     "config": info.config if info else config.model_dump(mode="json")}
         with timed("report"):
