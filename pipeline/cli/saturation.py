@@ -27,7 +27,7 @@ def saturation(
 
     Options left out take their value from the config's ``saturation:`` section.
     """
-    from pipeline.cluster.run import code_and_cluster
+    from pipeline.engines.standalone import code_and_cluster
     from pipeline.config import load_config
     from pipeline.io import atomic_write_text
     from pipeline.saturation import (

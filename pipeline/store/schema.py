@@ -23,6 +23,8 @@ NAMING = {
 }
 
 STAGES = ("segmented", "embedded", "classified")
+CORPUS_STAGES = ("cluster", "saturation", "agreement")  # whole-corpus stages (corpus_stages)
+CORPUS_STAGE_STATUSES = ("done", "skipped")
 DECISIONS = ("accept", "reject", "add", "none", "adjudicate")
 RUN_STATUSES = ("running", "finished", "failed")
 
@@ -178,4 +180,47 @@ memos = sa.Table(
     sa.Column("code_id", ID),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+)
+
+
+corpus_stages = sa.Table(
+    "corpus_stages",
+    metadata,
+    sa.Column("corpus_id", ID, sa.ForeignKey("corpora.id"), primary_key=True),
+    sa.Column("stage", sa.String(32), primary_key=True),
+    sa.Column("inputs_hash", HASH, nullable=False),
+    sa.Column("codebook_hash", HASH, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # JSON text (NaN allowed), see results.py
+    sa.Column("updated_at", TS, nullable=False),
+    sa.CheckConstraint(_in("stage", CORPUS_STAGES), name="stage"),
+    sa.CheckConstraint(_in("status", CORPUS_STAGE_STATUSES), name="status"),
+)
+
+candidates = sa.Table(
+    "candidates",
+    metadata,
+    sa.Column("corpus_id", ID, sa.ForeignKey("corpora.id"), primary_key=True),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("codebook_hash", HASH, nullable=False),
+    sa.Column("label_zh", sa.Text, nullable=False),
+    sa.Column("label_en", sa.Text, nullable=False),
+    sa.Column("novelty", sa.Float, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON: keywords, representatives, nearest codes
+)
+
+candidate_passages = sa.Table(
+    "candidate_passages",
+    metadata,
+    sa.Column("corpus_id", ID, primary_key=True),
+    sa.Column("candidate_id", ID, primary_key=True),
+    sa.Column("passage_id", sa.String(400), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["corpus_id", "candidate_id"], ["candidates.corpus_id", "candidates.id"],
+        ondelete="CASCADE",
+    ),
+    sa.Index(None, "passage_id"),
 )

@@ -19,6 +19,7 @@ from pipeline.store.codings import CodingRepo
 from pipeline.store.documents import DocumentRepo
 from pipeline.store.engine import make_engine, safe_url
 from pipeline.store.migrate import upgrade
+from pipeline.store.results import ResultRepo
 from pipeline.store.runs import CodebookRepo, RunRepo
 from pipeline.store.state import StateRepo
 from pipeline.store.suggestions import SuggestionRepo
@@ -34,6 +35,7 @@ class Store:
     codings: CodingRepo = field(repr=False)
     runs: RunRepo = field(repr=False)
     codebooks: CodebookRepo = field(repr=False)
+    results: ResultRepo = field(repr=False)
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Store:
@@ -46,6 +48,7 @@ class Store:
             codings=CodingRepo(engine),
             runs=RunRepo(engine),
             codebooks=CodebookRepo(engine),
+            results=ResultRepo(engine),
         )
 
     # -- forwarded operations (see the repositories for the documentation) ---------

@@ -349,6 +349,54 @@ class StoreContract:
         assert store.codebooks.get_codebook("h2").content == '{"codes": 51}'
         assert store.codebooks.get_codebook("h3") is None
 
+    # -- corpus stage results --------------------------------------------------------------
+    def test_stage_result_round_trips_with_nan_and_replaces_on_save(self, filled):
+        from pipeline.store.results import StageResult
+
+        assert filled.results.stage_result("bluebook", "agreement") is None
+        payload = {"rows": [{"value": float("nan"), "se": 0.25}], "coders": ["li", "wang"]}
+        filled.results.save_stage_result(
+            "bluebook", StageResult("agreement", "in1", "cb1", "done", "", payload))
+        got = filled.results.stage_result("bluebook", "agreement")
+        assert (got.inputs_hash, got.codebook_hash, got.status) == ("in1", "cb1", "done")
+        value = got.result["rows"][0]["value"]
+        assert value != value and got.result["coders"] == ["li", "wang"]  # NaN survives
+        skipped = StageResult("agreement", "in2", "cb1", "skipped", "no human codings")
+        filled.results.save_stage_result("bluebook", skipped)
+        again = filled.results.stage_result("bluebook", "agreement")
+        assert (again.inputs_hash, again.status, again.note, again.result) == (
+            "in2", "skipped", "no human codings", None)
+        assert filled.results.stage_result("other", "agreement") is None
+
+    def test_candidates_are_replaced_with_the_cluster_mark(self, filled):
+        from pipeline.store.results import CandidateRecord, StageResult
+
+        ids = [p.id for p in filled.documents.passages("d1")]
+        first = [CandidateRecord("C02", "光伏", "solar", 0.9, (ids[3], ids[1]), {"k": [1]}),
+                 CandidateRecord("C01", "冷链", "cold chain", 0.4, (ids[0],), {})]
+        mark = StageResult("cluster", "h1", "cb1", "done", "", {"outliers": [ids[2]]})
+        filled.results.save_stage_result("bluebook", mark, first)
+        got = filled.results.candidates("bluebook")
+        assert [c.id for c in got] == ["C02", "C01"]  # the stage's order, not the ids'
+        assert got[0].passage_ids == (ids[3], ids[1]) and got[0].data == {"k": [1]}
+        assert got[1].label_en == "cold chain" and got[1].novelty == 0.4
+        second = [CandidateRecord("C01", "新", "new", 0.5, (ids[4],), {})]
+        filled.results.save_stage_result("bluebook", mark, second)
+        assert [(c.id, c.passage_ids) for c in filled.results.candidates("bluebook")] == [
+            ("C01", (ids[4],))]
+        with filled.engine.connect() as conn:
+            rows = conn.scalar(sa.text("SELECT count(*) FROM candidate_passages"))
+        assert rows == 1
+
+    def test_bad_corpus_stage_or_status_is_refused(self, store):
+        from pipeline.store.results import StageResult
+
+        with pytest.raises(StoreError, match="unknown corpus stage"):
+            store.results.save_stage_result("c", StageResult("embed", "h", "cb"))
+        with pytest.raises(StoreError, match="'done' or 'skipped'"):
+            store.results.save_stage_result("c", StageResult("cluster", "h", "cb", "maybe"))
+        assert store.results.stage_result("c", "cluster") is None
+
     # -- bulk and migrations -------------------------------------------------------------
     def test_bulk_5k_passages_25k_suggestions(self, store):
         doc = make_doc("big", "乡村振兴" * 5000)
