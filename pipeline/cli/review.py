@@ -14,8 +14,8 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
     """(app, store) for a config (its store and codebook), or an explicit store + codebook."""
     from pipeline.codebook import load_codebook
     from pipeline.config import config_from_dict, load_config
-    from pipeline.paths import job_paths
     from pipeline.errors import ConfigError
+    from pipeline.paths import job_paths
     from pipeline.review.app import ReviewSettings, create_app
     from pipeline.store import open_store
 
