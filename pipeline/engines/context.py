@@ -6,6 +6,7 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.paths import JobPaths
@@ -41,6 +42,7 @@ class RunContext:
     backend: Any  # pipeline.engines.backend.Backend
     info: Any  # RunInfo
     embedder_id: str
+    codebook_path: Path  # a YAML file of ``book`` (the workers load the codebook from it)
     refit: bool = False
     progress: bool = True
     echo: Callable[[str], None] = lambda _m: None

@@ -13,7 +13,6 @@ import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.corpus.document import Document
 from pipeline.io import sha256_text
@@ -119,7 +118,7 @@ def embed(ctx, corpus, documents, passages) -> dict:
 
     config, store = ctx.config, ctx.store
     seg_hash = settings_hash(config.clean, config.segment)
-    job = CodingJob(config.embed, ctx.paths.cache_dir, Path(config.codebook))
+    job = CodingJob(config.embed, ctx.paths.cache_dir, ctx.codebook_path)
     pending = store.pending_documents(corpus.name, documents, "", ctx.embedder_id, "embedded",
                                       seg_hash)
     ctx.processed["embed"] = [d.id for d in pending]

@@ -68,6 +68,7 @@ def run_job(
     from pipeline.codebook import load_codebook
     from pipeline.embed import make_embedder
     from pipeline.engines.backend import make_backend
+    from pipeline.engines.codebooks import codebook_in_use
     from pipeline.engines.stages import run_stages
     from pipeline.report.export import export_outputs
     from pipeline.store import open_store
@@ -77,20 +78,24 @@ def run_job(
                           hint="set codebook: path/to/codebook.yaml in the run config.")
     paths = job_paths(config)
     paths.output.mkdir(parents=True, exist_ok=True)
-    book = load_codebook(config.codebook)
+    load_codebook(config.codebook)  # a bad codebook file fails before anything is opened
     info = RunInfo(config=resolved_config_dict(config), seed=config.seed)
-    info.codebook_hash = book.hash
     backend = make_backend(config)
     store = open_store(paths.store_url)
     try:
+        in_use = codebook_in_use(store, Path(config.codebook), paths.output / "codebooks")
+        book = in_use.book
+        info.codebook_hash = book.hash
+        if in_use.file_hash != book.hash:
+            info.extra["codebook_version"] = {"file": in_use.file_hash, "in_use": book.hash}
+            echo(f"codebook: version {book.hash[:12]} (made in review from the file's "
+                 f"{in_use.file_hash[:12]})")
         info.embedder_id = make_embedder(config.embed).id
         run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
         store.runs.start_run(run_id, info.config, __version__, config.seed, book.hash,
                              info.embedder_id)
-        store.codebooks.save_codebook(book.id, book.hash, Path(config.codebook).read_text("utf-8"),
-                                      getattr(book, "version", "") or "")
         ctx = RunContext(config, paths, store, book, backend, info, info.embedder_id,
-                         refit=refit, progress=progress, echo=echo)
+                         in_use.path, refit=refit, progress=progress, echo=echo)
         products = run_stages(ctx)
         view = products.values["suggestions"]
         with info.timed("outputs"):

@@ -25,6 +25,7 @@ NAMING = {
 STAGES = ("segmented", "embedded", "classified")
 CORPUS_STAGES = ("cluster", "saturation", "agreement")  # whole-corpus stages (corpus_stages)
 CORPUS_STAGE_STATUSES = ("done", "skipped")
+CANDIDATE_ACTIONS = ("accept", "merge", "rename", "move_out", "reject")
 DECISIONS = ("accept", "reject", "add", "none", "adjudicate")
 RUN_STATUSES = ("running", "finished", "failed")
 
@@ -86,6 +87,11 @@ codebooks = sa.Table(
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+    # lineage (revision 0004): the version it was made from, by whom, why, what changed
+    sa.Column("parent_hash", HASH),
+    sa.Column("author", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("changes", sa.Text),  # JSON list of one-line descriptions
 )
 
 runs = sa.Table(
@@ -166,6 +172,7 @@ codings = sa.Table(
     sa.Column("model", sa.Text),
     sa.Column("memo", sa.Text),
     sa.Column("undone_at", TS),
+    sa.Column("codebook_hash", HASH),  # the codebook version the decision was made with
     sa.CheckConstraint(_in("decision", DECISIONS), name="decision"),
     sa.Index(None, "coder_id", "passage_id"),
     sa.Index(None, "passage_id"),
@@ -223,4 +230,22 @@ candidate_passages = sa.Table(
         ondelete="CASCADE",
     ),
     sa.Index(None, "passage_id"),
+)
+
+candidate_decisions = sa.Table(
+    "candidate_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("corpus_id", ID, nullable=False),
+    sa.Column("candidate_id", ID, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("coder_id", ID, sa.ForeignKey("coders.id"), nullable=False),
+    sa.Column("code_id", ID),  # the new code (accept) or the code merged into (merge)
+    sa.Column("codebook_hash", HASH, nullable=False),  # the version the decision was made with
+    sa.Column("new_codebook_hash", HASH),  # the version it created (accept, merge)
+    sa.Column("passage_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("details", sa.Text, nullable=False),  # JSON: names, definition, memo, label
+    sa.Column("created_at", TS, nullable=False),
+    sa.CheckConstraint(_in("action", CANDIDATE_ACTIONS), name="action"),
+    sa.Index(None, "corpus_id", "candidate_id"),
 )

@@ -397,6 +397,19 @@ class StoreContract:
             store.results.save_stage_result("c", StageResult("cluster", "h", "cb", "maybe"))
         assert store.results.stage_result("c", "cluster") is None
 
+    def test_codebook_lineage_and_decision_versions(self, filled):
+        repo = filled.codebooks
+        repo.save_codebook("gt50", "h1", "v1", author="file")
+        repo.save_codebook("gt50", "h2", "v2", parent="h1", author="li", reason="C03",
+                           changes=["added A51 under B05", "合并 C04 → A12"])
+        got = repo.get_codebook("h2")
+        assert (got.parent_hash, got.author, got.reason, got.changes) == (
+            "h1", "li", "C03", ("added A51 under B05", "合并 C04 → A12"))
+        assert repo.latest_descendant("h1").hash == "h2"
+        pid = filled.documents.passages("d1")[0].id
+        filled.record_decision("li", pid, "A01", "accept", codebook_hash="h2")
+        assert filled.decisions("li")[-1].codebook_hash == "h2"
+
     # -- bulk and migrations -------------------------------------------------------------
     def test_bulk_5k_passages_25k_suggestions(self, store):
         doc = make_doc("big", "乡村振兴" * 5000)
