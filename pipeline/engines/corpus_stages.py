@@ -163,14 +163,16 @@ def saturation(ctx, corpus, suggestions: CorpusView, candidates: Stored) -> dict
     from pipeline.saturation.stage import SaturationSkipped, saturation_stage
 
     config, book = ctx.config, ctx.book
+    accepted = researchers_accepted(ctx.store, corpus.name)
     inputs = inputs_hash("saturation", suggestions.digest, candidates.inputs_hash,
-                         config.saturation.model_dump(mode="json"), config.seed)
+                         config.saturation.model_dump(mode="json"), config.seed,
+                         sorted({(a.doc_id, a.code) for a in accepted}))
     product = Stored(inputs, lambda: ctx.store.results.stage_result(corpus.name, "saturation"))
     if _stored(ctx, corpus.name, "saturation", inputs) is not None:
         return {"saturation": product}
     view = suggestions.view
     outcome = saturation_stage(view.documents, view.passages, view.initial, candidates.load(),
-                               config.saturation, config.seed)
+                               config.saturation, config.seed, accepted)
     if isinstance(outcome, SaturationSkipped):
         result = StageResult("saturation", inputs, book.hash, "skipped", outcome.reason,
                              to_data(outcome))
@@ -178,6 +180,24 @@ def saturation(ctx, corpus, suggestions: CorpusView, candidates: Stored) -> dict
         result = StageResult("saturation", inputs, book.hash, "done", "", to_data(outcome))
     _save(ctx, corpus.name, result)
     return {"saturation": product}
+
+
+def researchers_accepted(store, corpus_id: str) -> list:
+    """(document, code) pairs researchers accepted: candidate categories accepted as a code
+    or merged into one (their member passages), and codes accepted or added on passages
+    in the review page."""
+    from pipeline.saturation.accepted import AcceptedCode
+
+    docs = store.documents.document_ids(corpus_id)
+    out = []
+    for d in store.candidates.decisions(corpus_id):
+        if d.action in ("accept", "merge") and d.code_id:
+            out += [AcceptedCode(pid.rsplit(":", 1)[0], d.code_id) for pid in d.passage_ids]
+    for d in store.codings.decisions():
+        doc = d.passage_id.rsplit(":", 1)[0]
+        if d.decision in ("accept", "add") and d.code and doc in docs:
+            out.append(AcceptedCode(doc, d.code))
+    return out
 
 
 # -- agreement -----------------------------------------------------------------------

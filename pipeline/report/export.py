@@ -116,9 +116,10 @@ def _saturation(store, corpus_id: str, out: Path, files: bool):
     result = from_data(SaturationResult, mark.result)
     written = {}
     if files:
-        write_saturation(out, result.measures, result.bootstrap, result.reserved)
+        write_saturation(out, result.measures, result.bootstrap, result.reserved, result.accepted)
         written["saturation"] = "saturation.json"
-    html = render_saturation_section(result.measures, result.bootstrap, result.reserved)
+    html = render_saturation_section(result.measures, result.bootstrap, result.reserved,
+                                     result.accepted)
     return written, ExtraSection(*TITLES["saturation"], html)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pipeline.classify.suggestion import Suggestion
 from pipeline.cluster.candidates import ClusterResult
+from pipeline.saturation.accepted import AcceptedCategories, AcceptedCode, accepted_categories
 from pipeline.saturation.measures import (
     BootstrapSummary,
     SaturationMeasures,
@@ -33,6 +34,7 @@ class SaturationResult:
     measures: SaturationMeasures
     bootstrap: BootstrapSummary
     reserved: ReservedVerdict | None = None
+    accepted: AcceptedCategories | None = None  # from the researchers' decisions
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,12 @@ def saturation_stage(
     clusters: ClusterResult | None,
     settings,
     seed: int,
+    accepted: Sequence[AcceptedCode] = (),
 ) -> SaturationResult | SaturationSkipped:
     """Cases are the ``kind: case`` documents (all documents when there are none), in
-    store order with the reserved ones last; see :mod:`pipeline.saturation`."""
+    store order with the reserved ones last; see :mod:`pipeline.saturation`. The
+    machine's codes give the Guest et al. measures and the reserved-case verdict;
+    ``accepted`` (the researchers' decisions) gives the study's own criterion."""
     cases = [d for d in documents if d.kind == "case"] or list(documents)
     order, reserved = ordered_cases(cases)
     s = settings
@@ -72,4 +77,4 @@ def saturation_stage(
     verdict = None
     if reserved and clusters is not None:
         verdict = assess_reserved(passages, initial, clusters, reserved)
-    return SaturationResult(measures, boot, verdict)
+    return SaturationResult(measures, boot, verdict, accepted_categories(order, reserved, accepted))
