@@ -40,7 +40,11 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
     store = open_store(url)
     settings = ReviewSettings(default_coder=coder, token=token, retrain_every=retrain_every,
                               seed=cfg.seed)
-    return create_app(store, cfg, load_codebook(cfg.codebook), settings), store
+    from pipeline.engines.codebooks import codebook_in_use
+
+    load_codebook(cfg.codebook)  # a bad file fails before the store is touched
+    book = codebook_in_use(store, Path(cfg.codebook), job_paths(cfg).output / "codebooks").book
+    return create_app(store, cfg, book, settings), store
 
 
 @app.command()

@@ -320,6 +320,10 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
                                           codebook_hash=book.hash)
         return RedirectResponse("/agreement#" + passage_id, status_code=303)
 
+    from pipeline.review.candidate_routes import Helpers, add_candidate_routes
+
+    add_candidate_routes(app, Helpers(store, book.hash, render, check_csrf, session_of))
+
     # -- exports (read-only) ----------------------------------------------------------------
     @app.get("/export.xlsx")
     def export_xlsx(request: Request):

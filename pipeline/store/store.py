@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import StoreError
 from pipeline.store import schema as t
+from pipeline.store.candidates import CandidateDecisionRepo
 from pipeline.store.codings import CodingRepo
 from pipeline.store.documents import DocumentRepo
 from pipeline.store.engine import make_engine, safe_url
@@ -36,6 +37,7 @@ class Store:
     runs: RunRepo = field(repr=False)
     codebooks: CodebookRepo = field(repr=False)
     results: ResultRepo = field(repr=False)
+    candidates: CandidateDecisionRepo = field(repr=False)
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Store:
@@ -49,6 +51,7 @@ class Store:
             runs=RunRepo(engine),
             codebooks=CodebookRepo(engine),
             results=ResultRepo(engine),
+            candidates=CandidateDecisionRepo(engine),
         )
 
     # -- forwarded operations (see the repositories for the documentation) ---------
