@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.errors import GroundcodeError
 from pipeline.review import candidates as cand
+from pipeline.store.candidates import VersionConflict
 
 CONTEXT_CHARS = 120
 
@@ -27,7 +28,7 @@ class Helpers:
 
 
 def _refused(exc: GroundcodeError) -> Response:
-    status = 409 if "already" in exc.message or "meanwhile" in exc.message else 400
+    status = 409 if isinstance(exc, cand.DecisionConflict | VersionConflict) else 400
     return Response(str(exc), status_code=status, media_type="text/plain")
 
 

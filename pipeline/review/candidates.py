@@ -30,6 +30,10 @@ from pipeline.errors import CodebookError, StoreError
 MAX_RETRIES = 5
 
 
+class DecisionConflict(StoreError):
+    """The candidate was decided already, or the codebook kept changing under the decision."""
+
+
 @dataclass(frozen=True)
 class AcceptForm:
     code_id: str
@@ -210,7 +214,7 @@ def _decide_version(store, board: Board, root_hash: str, view: CandidateView, co
                 new_version=version)
         except VersionConflict:
             continue
-    raise StoreError("the codebook keeps changing under this decision; try again",
+    raise DecisionConflict("the codebook keeps changing under this decision; try again",
                      unit=f"candidate {view.candidate.id}")
 
 
@@ -220,7 +224,7 @@ def _open_view(board: Board, candidate_id: str) -> CandidateView:
         raise StoreError(f"no candidate {candidate_id!r} in the current clustering",
                          hint="reload the candidates page; a run may have re-clustered.")
     if view.status != "open":
-        raise StoreError(f"candidate {candidate_id} is already {view.status}",
+        raise DecisionConflict(f"candidate {candidate_id} is already {view.status}",
                          unit=f"candidate {candidate_id}")
     return view
 
