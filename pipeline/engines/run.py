@@ -101,18 +101,7 @@ def run_job(
         with info.timed("outputs"):
             written = export_outputs(store, config, book, corpus_id=view.corpus_id,
                                      view=view.view, info=info, cache_dir=paths.cache_dir)
-        counts = {k: v for k, v in store.counts().items()
-                  if k in ("documents", "passages", "suggestions", "codings")}
-        counts |= {f"processed_{k}": len(v) for k, v in ctx.processed.items()}
-        info.counts = counts
-        info.outputs = written
-        info.extra["processed"] = ctx.processed
-        info.extra["corpus_stages"] = ctx.outcomes
-        info.extra["store"] = store.url
-        store.runs.finish_run(run_id, "finished", info.timings, counts)
-        run_json = info.write(paths.output / "run.json")
-        return JobResult(paths.output, run_id, run_json, counts, ctx.processed, written,
-                         ctx.outcomes)
+        return _finish(ctx, run_id, written)
     except BaseException:
         try:
             store.runs.finish_run(run_id, "failed", info.timings, info.counts)
@@ -122,6 +111,23 @@ def run_job(
     finally:
         backend.close()
         store.close()
+
+
+def _finish(ctx: RunContext, run_id: str, written: dict[str, str]) -> JobResult:
+    """Record the run as finished (counts, outputs, what each stage did) and write run.json."""
+    store, info = ctx.store, ctx.info
+    counts = {k: v for k, v in store.counts().items()
+              if k in ("documents", "passages", "suggestions", "codings")}
+    counts |= {f"processed_{k}": len(v) for k, v in ctx.processed.items()}
+    info.counts = counts
+    info.outputs = written
+    info.extra["processed"] = ctx.processed
+    info.extra["corpus_stages"] = ctx.outcomes
+    info.extra["store"] = store.url
+    store.runs.finish_run(run_id, "finished", info.timings, counts)
+    run_json = info.write(ctx.paths.output / "run.json")
+    return JobResult(ctx.paths.output, run_id, run_json, counts, ctx.processed, written,
+                     ctx.outcomes)
 
 
 def coder_key(config: RunConfig, book, codings) -> str:

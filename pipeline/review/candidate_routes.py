@@ -79,6 +79,12 @@ def add_candidate_routes(app, h: Helpers) -> None:
         return h.render(request, "candidate.html.j2", session, view=view,
                         members=_in_context(h.store, view.members))
 
+    _add_actions(app, h)
+
+
+def _add_actions(app, h: Helpers) -> None:
+    """POST /candidates/{id}/accept | merge | rename | move_out | reject."""
+
     def act(request: Request, csrf: str, candidate_id: str, do) -> Response:
         session = h.check_csrf(request, csrf)
         if isinstance(session, Response):
