@@ -215,6 +215,20 @@ def export_outputs(
     return written
 
 
+def last_run_codebook(store, book):
+    """The codebook version the last finished run of ``book``'s codebook coded with (a
+    version made in review may have replaced the file's); ``book`` when there is none."""
+    from pipeline.codebook.stored import codebook_from_text
+
+    for run in reversed(store.runs.runs()):
+        record = store.codebooks.get_codebook(run.codebook_hash) if run.codebook_hash else None
+        if run.status == "finished" and record is not None and record.id == book.id:
+            if record.hash == book.hash:
+                return book
+            return codebook_from_text(record.content, f"stored codebook {record.hash[:12]}")
+    return book
+
+
 def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
     """``groundcode export``: the outputs of the last run of ``config``, from its store.
 
@@ -239,6 +253,7 @@ def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
             "sqlite:///"), hint="run `groundcode run CONFIG` first.")
     book = load_codebook(config.codebook)
     with open_store(paths.store_url) as store:
+        book = last_run_codebook(store, book)
         corpora = store.documents.corpora()
         if len(corpora) == 1:
             corpus_id = corpora[0]

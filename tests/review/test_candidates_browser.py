@@ -154,6 +154,13 @@ def test_accept_merge_reject_then_run_codes_with_the_new_version(server, project
     assert 'name="A51' in qde or ">A51" in qde or "A51 " in qde
     html = (result.output / "report.html").read_text("utf-8")
     assert 'id="accepted-table"' in html and "A51" in html.split('id="accepted-table"')[1]
+    # `groundcode export` renders the version the last run coded with, not the file's
+    from pipeline.report.export import export_from_store
+
+    before = (result.output / "project.qdpx").read_bytes()
+    (result.output / "project.qdpx").unlink()
+    export_from_store(project, only=("qdpx",))
+    assert (result.output / "project.qdpx").read_bytes() == before
 
 
 def test_two_researchers_accepting_at_once_lose_nothing(server, browser, tmp_path):
