@@ -410,6 +410,29 @@ class StoreContract:
         filled.record_decision("li", pid, "A01", "accept", codebook_hash="h2")
         assert filled.decisions("li")[-1].codebook_hash == "h2"
 
+    def test_candidate_decisions_keep_versions_and_refuse_a_stale_base(self, filled):
+        from pipeline.store.candidates import NewVersion, VersionConflict
+
+        filled.codebooks.save_codebook("gt50", "h1", "v1", author="file")
+        v2 = NewVersion("gt50", "h2", "v2", reason="accept candidate C01", changes=("added A51",))
+        first = filled.candidates.decide("bluebook", "C01", "accept", "li", base_hash="h1",
+                                         passage_ids=["d1:0-5"], code_id="A51",
+                                         details={"memo": "<b>新</b>"}, new_version=v2)
+        with pytest.raises(VersionConflict, match="changed meanwhile"):
+            filled.candidates.decide("bluebook", "C02", "merge", "wang", base_hash="h1",
+                                     code_id="A12", new_version=NewVersion("gt50", "h3", "v3"))
+        filled.candidates.decide("bluebook", "C03", "reject", "wang", base_hash="h2")
+        got = filled.candidates.decisions("bluebook")
+        assert [(d.id, d.candidate_id, d.action, d.coder) for d in got] == [
+            (first, "C01", "accept", "li"), (got[1].id, "C03", "reject", "wang")]
+        assert (got[0].passage_ids, got[0].details, got[0].new_codebook_hash) == (
+            ("d1:0-5",), {"memo": "<b>新</b>"}, "h2")
+        kept = filled.codebooks.get_codebook("h2")
+        assert (kept.parent_hash, kept.author, kept.changes) == ("h1", "li", ("added A51",))
+        assert filled.codebooks.get_codebook("h3") is None
+        with pytest.raises(StoreError, match="unknown candidate action"):
+            filled.candidates.decide("bluebook", "C04", "adopt", "li", base_hash="h2")
+
     # -- bulk and migrations -------------------------------------------------------------
     def test_bulk_5k_passages_25k_suggestions(self, store):
         doc = make_doc("big", "乡村振兴" * 5000)
