@@ -42,6 +42,7 @@ def passage_row(p: Passage) -> dict:
         "codable": p.codable,
         "context_before": p.context_before,
         "context_after": p.context_after,
+        "content": p.content,
     }
 
 
@@ -61,6 +62,7 @@ def row_passage(row: sa.Row) -> Passage:
         codable=bool(m["codable"]),
         context_before=m["context_before"],
         context_after=m["context_after"],
+        content=m["content"],
     )
 
 
