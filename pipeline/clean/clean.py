@@ -66,9 +66,9 @@ def _order(removal: Removal) -> tuple[int, int]:
 
 
 def _covered(paragraph: Paragraph, removals: list[Removal]) -> bool:
-    """Whether block (not inline) removals cover every non-space character of ``paragraph``."""
+    """Whether ``removals`` cover every non-space character of ``paragraph``."""
     spans = [(r.start, r.end) for r in removals
-             if not r.inline and r.start < paragraph.end and r.end > paragraph.start]
+             if r.start < paragraph.end and r.end > paragraph.start]
     if not spans:
         return False
     pieces = subtract_spans(paragraph.start, paragraph.end, sorted(spans))

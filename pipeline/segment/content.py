@@ -29,6 +29,22 @@ def mask_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return text if chars is None else "".join(chars)
 
 
+def mask_removed(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The masked view of ``text``: :func:`mask_spans`, but a span that is a whole line
+    blanks the line break before it too, so the lines around a removed page header
+    read as one wrapped paragraph rather than two paragraphs."""
+    spans = list(spans)
+    view = mask_spans(text, spans)
+    breaks = [start - 1 for start, end in spans
+              if start > 0 and text[start - 1] == "\n" and (end == len(text) or text[end] == "\n")]
+    if not breaks:
+        return view
+    chars = list(view)
+    for i in breaks:
+        chars[i] = " "
+    return "".join(chars)
+
+
 def _join(match: re.Match) -> str:
     text, start, end = match.string, match.start(), match.end()
     if 0 < start and end < len(text) and _CJK.match(text[start - 1]) and _CJK.match(text[end]):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pipeline.corpus.document import Document
 from pipeline.errors import SegmentError
-from pipeline.segment.content import mask_spans, tidy
+from pipeline.segment.content import mask_removed, tidy
 from pipeline.segment.language import paragraph_language
 from pipeline.segment.paragraphs import paragraph_spans, strip_span, subtract_spans
 from pipeline.segment.passage import Passage, PassageLanguage
@@ -125,7 +125,7 @@ class Segmenter:
         (``Passage.content``)."""
         settings = self._settings()
         removed, inline = _check_removals(document, removals)
-        view = dataclasses.replace(document, text=mask_spans(document.text, inline))
+        view = dataclasses.replace(document, text=mask_removed(document.text, inline))
         tokenizer = self._tokenizer()
         passages = []
         for unit in document_units(view, settings.interviewer_names):

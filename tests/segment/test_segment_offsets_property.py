@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pipeline.clean import CleanSettings, clean_corpus
 from pipeline.corpus.document import Document
 from pipeline.segment import Segmenter, SegmentSettings
-from pipeline.segment.content import mask_spans, tidy
+from pipeline.segment.content import mask_removed, tidy
 from pipeline.segment.paragraphs import paragraph_spans
 
 FRAGMENTS = [
@@ -75,7 +75,7 @@ def test_passage_offsets_always_match_the_text(text, kind, max_sentences, max_ch
     (result,) = clean_corpus([document], clean)
     passages = Segmenter(seg).segment(document, result.removals)
     # inline removals (markup, page furniture) are read across, never cut at
-    view = mask_spans(text, [(r.start, r.end) for r in result.removals if r.inline])
+    view = mask_removed(text, [(r.start, r.end) for r in result.removals if r.inline])
     blocks = [r for r in result.removals if not r.inline]
     paragraphs = list(paragraph_spans(view))
     previous_end = 0

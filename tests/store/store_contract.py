@@ -39,6 +39,7 @@ def make_passages(doc: Document, size: int = 5, codable: bool = True) -> list[Pa
                 tokens=tuple(doc.text[start:end]),
                 codable=codable,
                 context_before="前" if i else "",
+                content=doc.text[start:end].replace("，", "") if i % 3 == 0 else None,
             )
         )
     return out

@@ -22,7 +22,9 @@ _MARKS = (
     ("footnote", re.compile(r"\[\^[^\]\n]+\](?::)?")),
     ("superscript", re.compile(r"<(sup|sub)>[^<\n]{0,40}</\1>", re.IGNORECASE)),
     ("html", re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]*)?/?>", re.DOTALL)),
-    ("bullet", re.compile(r"^[ \t]*([-*+][ \t]+)(?=\S)", re.MULTILINE)),
+    # a bullet, but not the dash of a page number such as "- 12 -"
+    ("bullet", re.compile(r"^[ \t]*([-*+][ \t]+)(?=\S)(?!\d{1,4}[ \t]*[-–—]?[ \t]*$)",
+                          re.MULTILINE)),
     ("quote", re.compile(r"^[ \t]*(>[ \t]?)", re.MULTILINE)),
     ("rule", re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)),
     ("table", re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*$",
