@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable
 
 _SPACE = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_CJK = re.compile(r"[\u2014\u2018-\u201d\u2026\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
+                  r"\uf900-\ufaff\uff00-\uffef]")
 
 
 def mask_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:

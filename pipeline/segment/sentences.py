@@ -19,6 +19,7 @@ from pipeline.segment.wraps import line_goes_on, width
 
 _ZH_END = re.compile(r"(?:[。！？；!?;]|…+|\.{3,})+[。！？；!?;…]*[”’」』）)\]】》〉\"'』]*")
 _LINE = re.compile(r"[^\n]+")
+_ENUMERATOR = re.compile(r"(?:[IVXLC]{1,6}|\d{1,2}(?:\.\d{1,2})*|[A-Za-z])\.\s*")
 #: Latin runs at least this long inside a mixed paragraph are split like English
 LONG_LATIN_RUN = 40
 _LATIN_TERMINATORS = ".!?\"'"
@@ -69,8 +70,17 @@ def _zh_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _en_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     doc = english_pipeline()(text[start:end])
-    ends = [start + sent.end_char for sent in doc.sents][:-1]
+    ends = [start + sent.start_char for sent in doc.sents][1:]
+    # an enumerator is no sentence: "II. Main Practices", "3. Results"
+    ends = [cut for cut in ends if not _ENUMERATOR.fullmatch(text, _line_start(text, cut), cut)]
     return _spans_from_ends(text, start, end, ends)
+
+
+def _line_start(text: str, cut: int) -> int:
+    stripped = text.rfind("\n", 0, cut) + 1
+    while stripped < cut and text[stripped].isspace():
+        stripped += 1
+    return stripped
 
 
 def _mixed_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
