@@ -63,6 +63,8 @@ def chop_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int
     clause mark (；;, then ：:, then ，, then 、) outside brackets and quotes that leaves the
     piece at least a quarter of ``max_chars`` long; failing that between words; only a
     sentence with neither is cut hard at ``max_chars``."""
+    if end - start <= max_chars:
+        return [(start, end)]
     cuts = clause_cuts(text, start, end)
     pieces = []
     while end - start > max_chars:
