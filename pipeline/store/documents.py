@@ -46,6 +46,16 @@ def passage_row(p: Passage) -> dict:
     }
 
 
+def passage_rows(passages: Iterable[Passage]) -> list[dict]:
+    """Rows of ``passages``; without the ``content`` column when no passage has content
+    (NULL is its default), so a store that predates the column can still be written."""
+    rows = [passage_row(p) for p in passages]
+    if all(row["content"] is None for row in rows):
+        for row in rows:
+            del row["content"]
+    return rows
+
+
 def row_passage(row: sa.Row) -> Passage:
     m = row._mapping
     return Passage(
@@ -99,7 +109,7 @@ class DocumentRepo:
                 upsert(conn, t.documents, self._doc_row(doc, corpus), ["id"])
                 conn.execute(t.passages.delete().where(t.passages.c.doc_id == doc.id))
                 conn.execute(t.document_state.delete().where(t.document_state.c.doc_id == doc.id))
-                insert_rows(conn, t.passages, (passage_row(p) for p in passages))
+                insert_rows(conn, t.passages, passage_rows(passages))
 
     @staticmethod
     def _check_corpus(conn: Connection, doc_id: str, corpus: str) -> None:
