@@ -3,9 +3,13 @@ extra is not installed names the extra. All through the installed console script
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def unboxed(text: str) -> str:
@@ -64,19 +68,45 @@ def test_bad_input_still_exits_2_with_one_message(groundcode, tmp_path):
     assert "Traceback" not in proc.stderr and "Usage:" not in proc.stderr
 
 
-@pytest.mark.parametrize("module", ["fastapi", "uvicorn", "python_multipart"])
-def test_review_without_the_review_extra_names_it(groundcode, tmp_path, module):
-    """A user who installed groundcode without [review] gets the extra to install."""
-    blocked = tmp_path / "blocked"
-    (blocked / module).mkdir(parents=True)
-    (blocked / module / "__init__.py").write_text(
+def blocked(tmp_path, module: str):
+    """A folder that, first on the path, makes ``import module`` fail as if not installed."""
+    folder = tmp_path / "blocked"
+    (folder / module).mkdir(parents=True)
+    (folder / module / "__init__.py").write_text(
         f"raise ModuleNotFoundError(\"No module named '{module}'\", name={module!r})\n",
         encoding="utf-8",
     )
-    proc = groundcode("review", "configs/demo.yaml", path_first=(blocked,))
+    return folder
+
+
+@pytest.mark.parametrize("module", ["fastapi", "uvicorn", "python_multipart"])
+def test_review_without_the_review_extra_names_it(groundcode, tmp_path, module):
+    """A user who installed groundcode without [review] gets the extra to install."""
+    proc = groundcode("review", "configs/demo.yaml", path_first=(blocked(tmp_path, module),))
     assert proc.returncode == 2, proc.stderr
     assert "[E010]" in proc.stderr
     assert "groundcode review needs the 'review' extra" in proc.stderr
     assert f"no module '{module}'" in proc.stderr
     assert "pip install 'groundcode[review]'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "setting", "extra"),
+    [("psycopg", "store: postgresql+psycopg://coder@localhost/groundcode", "postgres"),
+     ("ray", "engine: ray", "ray")],
+)
+def test_run_without_the_configured_extra_names_it(groundcode, tmp_path, module, setting,
+                                                   extra):
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"corpus:\n  path: {REPO / 'corpora' / 'demo'}\n"
+        f"codebook: {REPO / 'configs' / 'codebooks' / 'soe-assistance.yaml'}\n"
+        f"output: {tmp_path / 'out'}\n{setting}\n",
+        encoding="utf-8",
+    )
+    proc = groundcode("run", str(config), "-q", path_first=(blocked(tmp_path, module),))
+    assert proc.returncode == 2, proc.stderr
+    assert f"pip install 'groundcode[{extra}]'" in proc.stderr
+    assert f"'{module}'" in proc.stderr and "Traceback" not in proc.stderr
+    assert list((tmp_path / "out").rglob("*")) == []  # nothing written
