@@ -76,6 +76,7 @@ passages = sa.Table(
     sa.Column("codable", sa.Boolean, nullable=False),
     sa.Column("context_before", sa.Text, nullable=False),
     sa.Column("context_after", sa.Text, nullable=False),
+    sa.Column("content", sa.Text),  # what the models read, when it differs from text
     sa.Index(None, "doc_id", "start"),
 )
 
@@ -87,7 +88,7 @@ codebooks = sa.Table(
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
-    # lineage (revision 0004): the version it was made from, by whom, why, what changed
+    # lineage (revision 0005): the version it was made from, by whom, why, what changed
     sa.Column("parent_hash", HASH),
     sa.Column("author", sa.Text),
     sa.Column("reason", sa.Text),
