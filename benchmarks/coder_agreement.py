@@ -166,15 +166,24 @@ def _run(overrides: dict, out: Path, cache: Path):
     return config
 
 
-def _run_figures(codings, out: Path) -> tuple[float, float, float]:
-    """Kappa/alpha vs the human majority and codes per span of a run's machine codes."""
-    frame = pd.read_parquet(out / "agreement" / "machine_on_spans.parquet")
+def _run_figures(codings, config) -> tuple[float, float, float]:
+    """Kappa/alpha vs the human majority and codes per span of a run's machine codes, read
+    from its store with the agreement stage's own projection (``audit_units``)."""
+    from pipeline.agreement.machine import compare, majority
+    from pipeline.agreement.stage import audit_units
+    from pipeline.codebook import load_codebook
+    from pipeline.paths import job_paths
+    from pipeline.store import open_store
+    from pipeline.store.view import read_view
+
+    with open_store(job_paths(config).store_url) as store:
+        (corpus,) = store.documents.corpora()
+        view = read_view(store, corpus, load_codebook(config.codebook).hash)
+        _, frame = audit_units(view, config.agreement.codings)
     frame = frame[frame["accepted"].astype(bool) & (frame["code_id"] != "NONE")]
     codes: dict[str, set] = {s: set() for s in codings.spans}
     for span, code in zip(frame["passage_id"], frame["code_id"], strict=True):
         codes[str(span)].add(str(code))
-    from pipeline.agreement.machine import compare, majority
-
     table = codings.table(list(codings.spans))
     ref = majority(table, table.coders)
     result = compare("machine", {s: frozenset(codes[s]) for s in ref}, "majority", ref)
@@ -196,13 +205,11 @@ def demo(cache: Path) -> dict:
     }
     with tempfile.TemporaryDirectory() as tmp:
         zero = Path(tmp) / "zero-shot"
-        _run({}, zero, cache)
-        k, a, c = _run_figures(codings, zero)
+        k, a, c = _run_figures(codings, _run({}, zero, cache))
         out |= {"demo_zeroshot_kappa_vs_majority": k, "demo_zeroshot_alpha_vs_majority": a,
                 "demo_zeroshot_codes_per_unit": c}
         learned = Path(tmp) / "learned"
-        _run({"classify": {"accept": "learned"}}, learned, cache)
-        k, a, c = _run_figures(codings, learned)
+        k, a, c = _run_figures(codings, _run({"classify": {"accept": "learned"}}, learned, cache))
         out |= {"demo_learned_kappa_vs_majority": k, "demo_learned_alpha_vs_majority": a,
                 "demo_learned_codes_per_unit": c}
         curve = pd.read_csv(learned / "agreement" / "learning_curve.csv")

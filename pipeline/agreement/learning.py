@@ -21,22 +21,13 @@ from itertools import combinations
 
 import numpy as np
 
+from pipeline.agreement.curve import CurvePoint
 from pipeline.agreement.machine import compare, majority
 from pipeline.classify.human import units_holding
 from pipeline.classify.learn import LabelledUnits, Learner, apply_learned
 
 #: draws of ``n`` training documents per point (fewer when fewer combinations exist)
 DRAWS = 10
-
-
-@dataclass(frozen=True)
-class CurvePoint:
-    documents: int  # human-coded documents the machine learned from
-    kappa: float  # pooled over draws: machine vs human majority on held-out documents
-    alpha: float
-    kappa_sd: float
-    draws: int
-    spans: int  # held-out spans per draw (mean)
 
 
 @dataclass(frozen=True)
@@ -237,3 +228,20 @@ def render_curve(points: Sequence[CurvePoint], human: tuple[float, float]) -> st
           "<th>alpha</th><th>draws</th><th>held-out spans</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
+
+
+def with_learning_curve(report, coder, units: Sequence, vectors: np.ndarray, labels,
+                        paths: Sequence, seed: int = 0):
+    """``report`` with the learning curve of ``coder`` on the span codings in ``paths``
+    (unchanged when the codings hold no spans or the coder is supervised)."""
+    from dataclasses import replace
+
+    from pipeline.agreement.readers import read_raw
+
+    codings = span_codings([row for path in paths for row in read_raw(path)])
+    if not codings.spans or not units:
+        return report
+    points = coder_curve(coder, units, vectors, labels, codings, seed)
+    if not points:
+        return report
+    return replace(report, learning_curve=tuple(points), human_line=human_line(codings))

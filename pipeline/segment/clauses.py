@@ -14,35 +14,22 @@ from __future__ import annotations
 import re
 
 from pipeline.segment.paragraphs import strip_span
+from pipeline.segment.windows import CLAUSE_MARKS, clause_cuts
 
-#: clause-ending marks (full- and half-width)
-CLAUSE_MARKS = "，；：,;:"
-_OPEN = "（(【[「『《〈“‘{"
-_CLOSE = "）)】]」』》〉”’}"
+#: the kinds of clause_cuts that end a clause (the enumeration comma 、 does not)
+ENUMERATION = CLAUSE_MARKS.index("、")
+
 #: English (and other Latin-script) clauses need this many times the Chinese minimum
 LATIN_FACTOR = 3
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _cut_points(text: str, start: int, end: int) -> list[int]:
-    """Offsets just after each clause mark of ``text[start:end]`` at bracket/quote depth 0."""
-    depth = 0
-    straight_quote = False
-    cuts = []
-    for i in range(start, end):
-        ch = text[i]
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(depth - 1, 0)
-        elif ch == '"':
-            straight_quote = not straight_quote
-        elif ch in CLAUSE_MARKS and depth == 0 and not straight_quote:
-            if ch == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() \
-                    and text[i + 1].isdigit():
-                continue  # 1,000
-            cuts.append(i + 1)
-    return [c for c in cuts if c < end]
+    """Offsets just after each ``，；：`` / ``, ; :`` of ``text[start:end]`` outside brackets
+    and quotes (the clause marks :func:`~pipeline.segment.windows.clause_cuts` finds,
+    without the enumeration comma and the spaces between words)."""
+    cuts = clause_cuts(text, start, end)
+    return sorted(c for kind in cuts[:ENUMERATION] for c in kind)
 
 
 def clause_length(piece: str) -> float:
