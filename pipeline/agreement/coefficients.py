@@ -267,7 +267,9 @@ def cohen_kappa(
     a_values, b_values = normalize_sequence(first), normalize_sequence(second)
     if len(a_values) != len(b_values):
         raise ValueError(f"the coders rated {len(a_values)} and {len(b_values)} units")
-    pairs = [(a, b) for a, b in zip(a_values, b_values, strict=True) if a is not None and b is not None]
+    pairs = [
+        (a, b) for a, b in zip(a_values, b_values, strict=True) if a is not None and b is not None
+    ]
     label = "Cohen kappa" if weights is None else f"weighted Cohen kappa ({_wlabel(weights)})"
     info = {"n_units": len(pairs), "n_coders": 2}
     if not pairs:
