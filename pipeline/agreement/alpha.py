@@ -45,16 +45,16 @@ def metric_distance(metric: str, values: Sequence) -> Callable[[np.ndarray], np.
         return lambda totals: const
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
+    if metric == "ordinal":
+        return _ordinal_distance
     x = np.asarray(values, dtype=float)
     if metric == "interval":
         const = (x[:, None] - x[None, :]) ** 2
         return lambda totals: const
-    if metric == "ratio":
-        total = x[:, None] + x[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            const = np.where(total == 0, 0.0, ((x[:, None] - x[None, :]) / total) ** 2)
-        return lambda totals: const
-    return _ordinal_distance
+    total = x[:, None] + x[None, :]  # ratio
+    with np.errstate(divide="ignore", invalid="ignore"):
+        const = np.where(total == 0, 0.0, ((x[:, None] - x[None, :]) / total) ** 2)
+    return lambda totals: const
 
 
 def _ordinal_distance(totals: np.ndarray) -> np.ndarray:

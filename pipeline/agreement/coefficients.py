@@ -31,6 +31,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from pipeline.agreement.alpha import (
+    METRICS,
     alpha_from_counts,
     metric_distance,
     set_distance_matrix,
@@ -327,6 +328,8 @@ def krippendorff_alpha(
     and ratio alpha need numbers). Undefined (NaN, with the reason) when the units two
     or more coders coded hold a single value.
     """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
     name = f"Krippendorff alpha ({metric})"
     matrix = rated_coders(normalize_ratings(ratings))
     bad = check_pairable(matrix, name)
