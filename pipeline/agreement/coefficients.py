@@ -341,7 +341,7 @@ def krippendorff_alpha(
 
 
 def _alpha_values(matrix, metric: str, values, name: str) -> list:
-    vals = category_order(present_values(matrix), values, ordered=metric != "nominal", what=name)
+    vals = category_order(present_values(matrix), values, ordered=metric == "ordinal", what=name)
     if metric in ("interval", "ratio") and not all(is_number(v) for v in vals):
         raise AgreementInputError(
             f"{name} needs numbers; the values include text",
