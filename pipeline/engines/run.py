@@ -34,6 +34,7 @@ from pipeline.errors import ConfigError
 from pipeline.io import atomic_write_text, sha256_text
 from pipeline.runinfo import RunInfo
 from pipeline.segment.passage import Passage
+from pipeline.userfiles import read_text
 
 FAULT_ENV = "GROUNDCODE_FAULT"  # test hook: "<stage>:<n>" = kill -9 after n checkpoints
 
@@ -141,7 +142,8 @@ def run_job(
         info.embedder_id = embedder_id
         run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
         store.runs.start_run(run_id, info.config, __version__, config.seed, book.hash, embedder_id)
-        store.codebooks.save_codebook(book.id, book.hash, Path(config.codebook).read_text("utf-8"),
+        book_text = read_text(config.codebook, error=ConfigError, what="codebook").text
+        store.codebooks.save_codebook(book.id, book.hash, book_text,
                                       getattr(book, "version", "") or "")
 
         with info.timed("ingest"):
