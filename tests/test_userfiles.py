@@ -188,3 +188,23 @@ def test_qdc_without_declared_encoding(tmp_path):
     assert [c.id for c in import_qdc(tmp_path / "gb.qdc").codes] == [
         c.id for c in import_qdc(tmp_path / "cb.qdc").codes
     ]
+
+
+def test_corpus_files_obey_the_limits(tmp_path, monkeypatch):
+    from pipeline.corpus.reader import read_document
+    from pipeline.corpus.table_reader import read_rows
+
+    docx = _zip(tmp_path / "bomb.docx", {"word/document.xml": b"<w:document/>" + b" " * 3_000_000})
+    xlsx = _zip(tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": b" " * 3_000_000})
+    txt = tmp_path / "long.txt"
+    txt.write_text("一段很长的文字。" * 100_000, encoding="utf-8")  # 2.3 MB
+    monkeypatch.setenv(ENV_MAX_INFLATED_MB, "2")
+    monkeypatch.setenv(ENV_MAX_FILE_MB, "2")
+    with pytest.raises(IngestError, match="bomb.docx.*over the 2 MB limit"):
+        read_document(docx)
+    with pytest.raises(IngestError, match="bomb.xlsx.*over the 2 MB limit"):
+        read_rows(xlsx)
+    with pytest.raises(IngestError, match="long.txt: file is 2.3 MB, over the 2 MB limit"):
+        read_document(txt)
+    monkeypatch.setenv(ENV_MAX_FILE_MB, "3")
+    assert read_document(txt).text.startswith("一段很长的文字。")
