@@ -15,6 +15,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from pipeline.errors import AgreementInputError
 
@@ -29,17 +30,9 @@ def normalize_value(value):
         value = value.item()
     if isinstance(value, float):
         return None if math.isnan(value) else value
-    if _is_pandas_missing(value):
+    if value is pd.NA or value is pd.NaT:
         return None
     return value
-
-
-def _is_pandas_missing(value) -> bool:
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a runtime dependency
-        return False
-    return value is pd.NA or value is pd.NaT
 
 
 def normalize_ratings(ratings) -> np.ndarray:
@@ -53,7 +46,15 @@ def normalize_ratings(ratings) -> np.ndarray:
     matrix = np.asarray(ratings, dtype=object)
     if matrix.ndim != 2:
         raise ValueError(f"ratings must be a units x coders matrix, got {matrix.ndim} dimension(s)")
-    return _normalize_all(matrix).astype(object).reshape(matrix.shape)
+    out = np.full(matrix.shape, None, dtype=object)
+    given = _not_none(matrix)  # most cells of a sparse reliability matrix are missing
+    if given.any():
+        out[given] = _normalize_all(matrix[given])
+    return out
+
+
+def _not_none(matrix: np.ndarray) -> np.ndarray:
+    return np.not_equal(matrix, None) if matrix.size else np.zeros(matrix.shape, bool)
 
 
 _normalize_all = np.frompyfunc(normalize_value, 1, 1)
@@ -72,7 +73,7 @@ def is_number(value) -> bool:
 
 def present_values(matrix: np.ndarray) -> list:
     """The distinct non-missing values of a normalized matrix, in first-seen order."""
-    return list(dict.fromkeys(v for v in matrix.ravel() if v is not None))
+    return list(dict.fromkeys(matrix[_not_none(matrix)].tolist()))
 
 
 def default_order(values: Iterable) -> list:
@@ -127,14 +128,16 @@ def _given_order(present: list, categories: Sequence) -> list:
 def encode(matrix: np.ndarray, categories: Sequence) -> np.ndarray:
     """Float matrix of category indices (0..q-1), NaN for missing."""
     index = {c: float(i) for i, c in enumerate(categories)}
-    index[None] = np.nan
-    return np.frompyfunc(index.__getitem__, 1, 1)(matrix).astype(float).reshape(matrix.shape)
+    out = np.full(matrix.shape, np.nan)
+    given = _not_none(matrix)
+    if given.any():
+        out[given] = np.frompyfunc(index.__getitem__, 1, 1)(matrix[given]).astype(float)
+    return out
 
 
 def rated_coders(matrix: np.ndarray) -> np.ndarray:
     """The columns (coders) that rated at least one unit."""
-    present = matrix != None  # noqa: E711 - elementwise on an object array
-    return matrix[:, present.any(axis=0)]
+    return matrix[:, _not_none(matrix).any(axis=0)]
 
 
 def count_matrix(codes: np.ndarray, q: int) -> np.ndarray:
