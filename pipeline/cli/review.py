@@ -12,6 +12,9 @@ from pipeline.cli.app import app
 def build_review_app(config_path: Path | None, store_url: str | None, codebook: Path | None,
                      coder: str, token: str | None, retrain_every: int):
     """(app, store) for a config (its store and codebook), or an explicit store + codebook."""
+    from pipeline.extras import require_extra
+
+    require_extra("review", "groundcode review")
     from pipeline.codebook import load_codebook
     from pipeline.config import config_from_dict, load_config
     from pipeline.engines.run import job_paths
@@ -57,6 +60,9 @@ def review(
     """Serve the review page: accept, reject and add codes at keyboard speed."""
     import secrets
 
+    from pipeline.extras import require_extra
+
+    require_extra("review", "groundcode review")
     import uvicorn
 
     from pipeline.review.security import is_loopback
