@@ -171,7 +171,7 @@ def _irrcac_errors(codes: np.ndarray, method: str, weight: np.ndarray) -> dict:
         return nan
     low, high = est["confidence_interval"]
     return {
-        "se": float(est["se"]),
+        "se": _scalar(est["se"]),
         "ci_low": _scalar(low),
         "ci_high": _scalar(high),
         "p_value": _scalar(est.get("p_value", NAN)),
@@ -240,7 +240,7 @@ def _from_irrcac(name: str, est: dict, n_units: int, n_coders: int) -> Estimate:
         float(est["coefficient_value"]),
         pa=float(est.get("pa", NAN)),
         pe=float(est.get("pe", NAN)),
-        se=float(est.get("se", NAN)),
+        se=_scalar(est.get("se", NAN)),
         ci_low=_scalar(low),
         ci_high=_scalar(high),
         p_value=_scalar(est.get("p_value", NAN)),
