@@ -60,7 +60,7 @@ def test_first_run_processes_every_document_and_writes_all_outputs(incremental):
     assert run["counts"]["processed_segment"] == 1  # the third run's
     for stage in ("ingest", "clean", "segment", "embed", "fit", "classify", "outputs"):
         assert stage in run["timings_seconds"]
-    assert run["codebook_hash"] and run["embedder_id"] == "use-multilingual-v3@0.2.1"
+    assert run["codebook_hash"] and run["embedder_id"] == "use-multilingual-v3@0.2.1+context:1.5"
 
 
 def test_unchanged_rerun_processes_nothing(incremental):
