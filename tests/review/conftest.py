@@ -29,9 +29,6 @@ def review_config(tmp_path_factory):
     data = demo_dict(root / "out")
     data["corpus"] = {"path": str(corpus)}
     data["classify"] = {**data.get("classify", {}), "min_examples_per_code": 3}
-    # passage units: the retraining tests simulate a consistent coder by the codes the
-    # machine ranks 2nd-5th, a reading that holds for three-sentence passages
-    data["segment"] = {**data.get("segment", {}), "unit": "passage"}
     config = make_config(data)
     run_job(config, progress=False)
     return config
