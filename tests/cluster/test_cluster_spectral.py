@@ -116,9 +116,10 @@ def test_hdbscan_on_the_spectral_embedding_ignores_last_bit_noise_and_row_order(
     X, _ = make_blobs(unit_centers, per_blob=30, spread=0.08, seed=5)
 
     def fit(data):
-        return CandidateClusterer(
+        model = CandidateClusterer(
             min_cluster_size=8, algorithm="hdbscan", reduce="spectral", reduce_dims=6
-        ).fit(data).labels_
+        )
+        return model.fit(data).labels_
 
     reference = fit(X)
     rng = np.random.default_rng(0)
