@@ -240,11 +240,13 @@ def disagreements(table: CodingTable, units: Sequence[UnitRef] = ()) -> list[Dis
 
 @dataclass(frozen=True)
 class MachineInput:
-    """Machine suggestions to add as a coder: a table path and the score threshold."""
+    """Machine suggestions to add as a coder: a table (a file at ``path``, or the
+    DataFrame ``frame``) and the score threshold."""
 
-    path: str | Path
+    path: str | Path | None
     threshold: float | None = None
     level: str | None = None
+    frame: object | None = None  # a suggestion DataFrame; read from ``path`` when None
 
 
 def run_audit(
@@ -268,7 +270,7 @@ def run_audit(
     table = build_table(found, units=None, coders=coders)
     name = None
     if machine is not None:
-        frame = load_suggestions(machine.path)
+        frame = machine.frame if machine.frame is not None else load_suggestions(machine.path)
         name, cells = machine_cells(frame, machine.threshold, machine.level)
         coded = set(table.units)
         table = table.with_coder(name, {u: c for u, c in cells.items() if u in coded})
