@@ -38,7 +38,11 @@ def record_file_version(store, path: Path, book: Codebook) -> None:
         parent = earlier[-1].hash
         old = codebook_from_text(earlier[-1].content, f"stored codebook {parent[:12]}")
         changes = tuple(render_diff(diff_codebooks(old, book), book)[1:])
-    store.codebooks.save_codebook(book.id, book.hash, path.read_text("utf-8"),
+    from pipeline.errors import CodebookError
+    from pipeline.userfiles import read_text
+
+    text = read_text(path, error=CodebookError, what="codebook file").text
+    store.codebooks.save_codebook(book.id, book.hash, text,
                                   getattr(book, "version", "") or "", parent=parent,
                                   author="file", reason=f"codebook file {path}", changes=changes)
 
