@@ -75,11 +75,12 @@ class RunConfig(Section):
 
     @model_validator(mode="after")
     def _context_needs_neighbours(self) -> RunConfig:
-        """Settings that read a passage's neighbours need segment.context_sentences >= 1."""
-        if self.segment.context_sentences > 0:
+        """Settings that read a passage's neighbours need segment.context_sentences >= 1
+        (a clause unit always has its own sentence around it)."""
+        if self.segment.context_sentences > 0 or self.segment.unit == "clause":
             return self
         readers = []
-        if self.embed.context_weight > 0:
+        if self.embed.context_weight > 0 and "context_weight" in self.embed.model_fields_set:
             readers.append("embed.context_weight")
         if max(self.classify.context_weights) > 0:
             readers.append("classify.context_weights")

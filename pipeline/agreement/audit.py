@@ -21,6 +21,7 @@ from pipeline.agreement.coefficients import (
     raw_coefficient,
     table_coefficient,
 )
+from pipeline.agreement.curve import CurvePoint
 from pipeline.agreement.machine import Comparison, machine_rank, versus_majority
 from pipeline.agreement.readers import ReadOptions
 from pipeline.agreement.units import UnitRef
@@ -75,6 +76,9 @@ class AgreementReport:
     disagreements: tuple[Disagreement, ...]
     seed: int
     n_boot: int
+    # the machine learning from 1, 2, 4 ... coded documents (pipeline.agreement.learning)
+    learning_curve: tuple[CurvePoint, ...] = ()
+    human_line: tuple[float, float] = (float("nan"), float("nan"))
 
     def value(self, coefficient: str, code: str = "", scope: str = "all coders") -> float:
         for row in self.rows:

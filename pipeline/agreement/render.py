@@ -59,6 +59,11 @@ def write_outputs(report: AgreementReport, out_dir: str | Path) -> dict[str, Pat
             comps.to_excel(writer, sheet_name="vs majority", index=False)
             dis.to_excel(writer, sheet_name="disagreements", index=False)
     atomic_write_text(paths["agreement.html"], render_agreement_section(report))
+    if report.learning_curve:
+        from pipeline.agreement.learning import write_curve
+
+        paths["learning_curve.csv"] = out / "learning_curve.csv"
+        write_curve(report.learning_curve, report.human_line, paths["learning_curve.csv"])
     return paths
 
 
@@ -121,6 +126,10 @@ def render_agreement_section(report: AgreementReport) -> str:
             f"<p>{html.escape(report.machine)} ranks {rank} of {total} coders "
             "by kappa against the majority.</p>"
         )
+    if report.learning_curve:
+        from pipeline.agreement.learning import render_curve
+
+        parts.append(render_curve(report.learning_curve, report.human_line))
     parts.append(f"<h3>Disagreements ({len(report.disagreements)})</h3>")
     parts.append(
         _table(

@@ -24,14 +24,16 @@ def audit_units(view, paths: Sequence[Path]):
 
     ``view`` has ``documents``, ``codable`` passages and ``initial`` suggestions (a
     :class:`~pipeline.store.view.StoreView`). Human coders usually code spans (a
-    clause or a sentence) while the machine codes passages. When the human files
-    hold spans, the units are those spans and the machine's codes on a span are the
-    accepted codes of the passage(s) it lies in; when they name passage ids, the
-    units are the passages themselves (and the machine's codes are None: the caller
+    clause or a sentence) while the machine codes its own units (``segment.unit``).
+    When the human files hold spans, the units are those spans and the machine's
+    codes on a span are the accepted codes of the coding unit holding the largest
+    part of it (of each of them, on a tie); when they name unit ids, the units are
+    the machine's units themselves (and the machine's codes are None: the caller
     uses the suggestions as they are).
     """
     from pipeline.agreement.readers import read_raw
     from pipeline.agreement.units import UnitRef, units_from_passages
+    from pipeline.classify.human import units_holding
 
     raw = [row for path in paths for row in read_raw(path)]
     if not any(r.doc_id is not None for r in raw):
@@ -47,12 +49,11 @@ def audit_units(view, paths: Sequence[Path]):
         accepted.setdefault(sug.passage_id, []).append(sug)
     rows = []
     for unit in units:
-        for p in by_doc.get(unit.doc_id, []):
-            if p.start < unit.end and unit.start < p.end:
-                rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
-                          "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
-                          "accepted": s.accepted, "from_passage": p.id}
-                         for s in accepted.get(p.id, [])]
+        for pid in units_holding(by_doc.get(unit.doc_id, []), unit.start, unit.end):
+            rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
+                      "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
+                      "accepted": s.accepted, "from_passage": pid}
+                     for s in accepted.get(pid, [])]
     return units, pd.DataFrame(rows, columns=[*MACHINE_COLUMNS, "from_passage"])
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pipeline.classify.accept import AcceptRule, accept_mask
 from pipeline.classify.hierarchy import rollup
 from pipeline.classify.scoring import ScoreTable, passage_ids_of, texts_of, to_suggestions
 from pipeline.classify.suggestion import Suggestion
@@ -51,8 +52,15 @@ class SuggestMixin:
     """``score_table`` and ``suggest`` on top of ``decision_scores`` + ``thresholds_``.
 
     Needs ``embedder``, ``codebook``, ``level``, ``top_k`` and the learned
-    ``code_ids_``, ``thresholds_``, ``methods_`` (per code) and ``model_id_``.
+    ``code_ids_``, ``thresholds_``, ``methods_`` (per code) and ``model_id_``;
+    ``accept`` (an :class:`AcceptRule`, default: every code over its threshold)
+    decides which ranked codes are applied.
     """
+
+    @property
+    def accept_rule_(self) -> AcceptRule:
+        """The accept rule in use (coders saved before rules existed: ``threshold``)."""
+        return getattr(self, "accept", None) or AcceptRule()
 
     def score_table(
         self, passages: Sequence, vectors: np.ndarray | None = None, level: str | None = None
@@ -62,14 +70,16 @@ class SuggestMixin:
         X = as_vectors(self.embedder, passages, vectors)
         ids = tuple(str(i) for i in range(len(X))) if isinstance(passages, np.ndarray) else None
         scores = self._passage_scores(passages, X)
+        margins = scores - self.thresholds_[None, :]
         table = ScoreTable(
             passage_ids=ids or passage_ids_of(passages),
             code_ids=self.code_ids_,
             scores=scores,
-            margins=scores - self.thresholds_[None, :],
+            margins=margins,
             methods=np.asarray(self.methods_, dtype=object),
             level=self.level,
             model=self.model_id_,
+            accepted=accept_mask(margins, self.accept_rule_),
         )
         if level is not None and level != self.level:
             table = rollup(table, self.codebook, level)

@@ -1,10 +1,10 @@
 """Roll initial-category scores up to main categories.
 
 Rule (max over children, on the margin): a main category's margin is the largest
-margin of its children, its score and method are those of that child. Hence a
-main category is accepted for a passage exactly when one of its initial
-children is accepted under the children's own thresholds: suggestions at the
-two levels are consistent by construction.
+margin of its children, its score and method are those of that child, and it is
+accepted for a passage exactly when one of its initial children is accepted
+(under the children's thresholds and accept rule): suggestions at the two
+levels are consistent by construction.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def rollup(table: ScoreTable, codebook, level: str = "main") -> ScoreTable:
     scores = np.empty((n, len(main_ids)), dtype=np.float32)
     margins = np.empty_like(scores)
     methods = np.empty((n, len(main_ids)), dtype=object)
+    accepted = np.empty((n, len(main_ids)), dtype=bool)
+    applied = table.accepted_mask()
     all_methods = np.broadcast_to(table.methods, table.scores.shape)
     rows = np.arange(n)
     for j, main in enumerate(main_ids):
@@ -37,4 +39,7 @@ def rollup(table: ScoreTable, codebook, level: str = "main") -> ScoreTable:
         scores[:, j] = table.scores[rows, best]
         margins[:, j] = table.margins[rows, best]
         methods[:, j] = all_methods[rows, best]
-    return ScoreTable(table.passage_ids, main_ids, scores, margins, methods, level, table.model)
+        accepted[:, j] = applied[:, cols].any(axis=1)
+    return ScoreTable(
+        table.passage_ids, main_ids, scores, margins, methods, level, table.model, accepted
+    )

@@ -37,7 +37,10 @@ def model_card(coder) -> dict[str, Any]:
             c: round(float(t), 6) for c, t in zip(coder.code_ids_, coder.thresholds_, strict=True)
         },
         "methods": dict(zip(coder.code_ids_, coder.methods_, strict=True)),
+        "accept": _accept_rule(coder).describe(),
     }
+    if hasattr(coder, "learned_from_"):
+        card |= _learned_card(coder)
     if hasattr(coder, "training_hash_"):
         card |= {
             "training_data_hash": coder.training_hash_,
@@ -58,6 +61,26 @@ def model_card(coder) -> dict[str, Any]:
             "random_state": coder.random_state,
         }
     return card
+
+
+def _accept_rule(coder):
+    full = getattr(coder, "full_", None)
+    return full.rule if full is not None else coder.accept_rule_
+
+
+def _learned_card(coder) -> dict[str, Any]:
+    """Which human codings a learning coder learned from, and what it chose."""
+    from pipeline.classify.learn import describe
+
+    return {
+        "learned_from": coder.learned_from_,
+        "learned": dict(describe(coder.full_)),
+        "cross_fitting": {
+            "documents": len(coder.fold_of_doc_),
+            "folds": len(coder.learned_),
+            "per_fold": [dict(describe(state)) for state in coder.learned_],
+        },
+    }
 
 
 def save_coder(coder, models_dir: str | Path) -> Path:
@@ -110,6 +133,20 @@ def _attached(coder, embedder, codebook):
     return coder
 
 
+def _learned_markdown(card: dict[str, Any]) -> list[str]:
+    source, chosen = card["learned_from"], card["learned"]
+    coders = ", ".join(f"{c} ({n} units)" for c, n in source["units_per_coder"].items())
+    cross = card["cross_fitting"]
+    return [
+        f"- learned from human codings `{source['hash']}` ({', '.join(source['sources'])}): "
+        f"{source['units']} units, coders {coders}",
+        f"- chosen by cross-validation over documents (kappa {chosen['cv_kappa']}): "
+        f"few-shot weight {chosen['fewshot']}, threshold z {chosen['z']}; {chosen['rule']}",
+        f"- cross-fitted: the {cross['documents']} coded documents are coded by rules learned "
+        f"in {cross['folds']} folds without their own codings",
+    ]
+
+
 def _weight(value) -> str:
     return f"weight {value}" if value else "no"
 
@@ -122,7 +159,10 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- codebook hash: `{card['codebook_hash']}`",
         f"- embedder: `{card['embedder_id']}`",
         f"- level: {card['level']}",
+        f"- accept rule: {card.get('accept', 'threshold')}",
     ]
+    if "learned_from" in card:
+        lines += _learned_markdown(card)
     if "training_data_hash" in card:
         lines += [
             f"- training data hash: `{card['training_data_hash']}`",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.classify.accept import named_rule
 from pipeline.classify.scoring import to_suggestions, uncertainty
 from pipeline.classify.settings import ClassifySettings
 from pipeline.classify.suggestion import Suggestion
@@ -23,13 +24,29 @@ def build_coder(
     vectors: np.ndarray,
     codings: dict[str, set[str]] | None = None,
     seed: int = 0,
+    labels=None,
 ):
-    """A fitted coder: zero-shot calibrated on the corpus, or supervised from ``codings``."""
+    """A fitted coder: zero-shot calibrated on the corpus, or supervised from ``codings``.
+
+    With ``accept: learned`` the zero-shot coder learns from ``labels``
+    (:class:`~pipeline.classify.human.HumanLabels` on ``passages``), cross-fitted by
+    document (:class:`~pipeline.classify.crossfit.LearnedCoder`).
+    """
     zero_shot = {"thresholds": settings.threshold, "z": settings.threshold_z}
     zero_shot["center"] = settings.center
+    rule = named_rule(settings.accept, settings.max_codes, settings.margin_delta)
+    if settings.method == "zero-shot" and settings.accept == "learned":
+        return _learned_coder(settings, embedder, codebook, passages, vectors, labels, seed,
+                              zero_shot)
     if settings.method == "zero-shot":
-        return ZeroShotCoder(embedder, codebook, "initial", settings.top_k, **zero_shot).fit(
-            vectors
+        return ZeroShotCoder(embedder, codebook, "initial", settings.top_k, **zero_shot,
+                             accept=rule).fit(vectors)
+    if settings.accept == "learned":
+        raise ClassifyError(
+            "classify.accept: learned is for the zero-shot method",
+            unit="classify.accept",
+            hint="the supervised coder learns its thresholds from the codings already; "
+                 "use top1, margin or threshold with it.",
         )
     if not codings:
         raise ClassifyError(
@@ -58,10 +75,26 @@ def build_coder(
         context_weights=tuple(settings.context_weights),
         prior_shift=settings.prior_shift,
         prior_shift_min_passages=settings.prior_shift_min_passages,
+        accept=rule,
     )
     labelled = [passages[i] for i in rows]
     groups = [p.doc_id for p in labelled] if _has_documents(labelled) else None
     return coder.fit(labelled, [codings[p] for p in codings], vectors[rows], groups=groups)
+
+
+def _learned_coder(settings, embedder, codebook, passages, vectors, labels, seed, zero_shot):
+    from pipeline.classify.crossfit import LearnedCoder
+
+    if labels is None or not len(labels):
+        raise ClassifyError(
+            "classify.accept: learned needs human codings of this corpus, and none were found",
+            unit="classify.accept",
+            hint="code some documents (agreement.codings, classify.codings or the review app), "
+                 "or use accept: top1 until then.",
+        )
+    coder = LearnedCoder(embedder, codebook, "initial", settings.top_k, zero_shot,
+                         folds=settings.learn_folds, random_state=seed)
+    return coder.fit(passages, labels, vectors)
 
 
 def _has_documents(passages: Sequence) -> bool:

@@ -2,8 +2,11 @@
 
 Ranking key is the *margin* ``score - threshold`` of each code, so codes with
 different score scales (calibrated probabilities, cosine fallbacks) rank
-fairly and a code is accepted exactly when its margin is >= 0. When no code of
-a passage is accepted, an explicit ``NO_CODE`` suggestion comes first (rank 1,
+fairly; ``rank`` 1 is the largest margin, which is not always the largest
+score. Which ranked codes are applied is the coder's accept rule
+(:mod:`pipeline.classify.accept`), carried in ``ScoreTable.accepted``; without
+one, a code is accepted exactly when its margin is >= 0. When no code of a
+passage is accepted, an explicit ``NO_CODE`` suggestion comes first (rank 1,
 score = the best code's score for reference) followed by the top-k candidates
 with ``accepted=False``, so reviewers still see what was closest.
 """
@@ -29,6 +32,10 @@ class ScoreTable:
     methods: np.ndarray  # (n, m) of str, or (m,) per code
     level: str
     model: str
+    accepted: np.ndarray | None = None  # (n, m) booleans of the accept rule; None: margin >= 0
+
+    def accepted_mask(self) -> np.ndarray:
+        return self.margins >= 0 if self.accepted is None else self.accepted
 
 
 def calibrate_thresholds(scores: np.ndarray, z: float = 1.0) -> np.ndarray:
@@ -55,10 +62,11 @@ def to_suggestions(table: ScoreTable, top_k: int) -> list[Suggestion]:
     k = min(top_k, len(table.code_ids))
     order = np.argsort(-table.margins, axis=1, kind="stable")[:, :k]
     methods = np.broadcast_to(table.methods, table.scores.shape)
+    applied = table.accepted_mask()
     out: list[Suggestion] = []
     for row, pid in enumerate(table.passage_ids):
         cols = order[row]
-        accepted = table.margins[row, cols] >= 0
+        accepted = applied[row, cols]
         rank = 1
         if not accepted.any():
             best = float(table.scores[row, cols[0]]) if k else 0.0

@@ -32,3 +32,11 @@ class ClassifySettings(Section):
     center: bool = True
     # zero-shot: calibrated per-code threshold = mean + threshold_z * sd over the corpus
     threshold_z: float = 1.5
+    # which ranked codes are applied (pipeline/classify/accept.py): "top1" the best code,
+    # "margin" the best plus those within margin_delta of it (at most max_codes),
+    # "threshold" every code over its threshold (at most max_codes), "learned" rules
+    # chosen from the human codings, cross-fitted by document (zero-shot only)
+    accept: Literal["top1", "margin", "threshold", "learned"] = "top1"
+    max_codes: int = Field(2, ge=1)
+    margin_delta: float = Field(0.02, ge=0.0)
+    learn_folds: int = Field(10, ge=2)  # learned: documents are dealt into this many folds

@@ -53,6 +53,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pipeline.classify.accept import AcceptRule
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
 from pipeline.classify.prior import MIN_PASSAGES, shift_per_group
 from pipeline.classify.textfeatures import TextBlocks, check_weights
@@ -89,6 +90,7 @@ class SupervisedCoder(SuggestMixin):
         context_weights: Sequence[float] = (0.0,),
         prior_shift: str = "none",
         prior_shift_min_passages: int = MIN_PASSAGES,
+        accept: AcceptRule | None = None,
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -104,6 +106,7 @@ class SupervisedCoder(SuggestMixin):
         self.context_weights = context_weights
         self.prior_shift = prior_shift
         self.prior_shift_min_passages = prior_shift_min_passages
+        self.accept = accept
 
     def fit(
         self,

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from pipeline.classify.accept import AcceptRule
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
 from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
 from pipeline.classify.scoring import calibrate_thresholds
@@ -53,6 +54,7 @@ class ZeroShotCoder(SuggestMixin):
         refine_anchor: float = 1.0,
         center: bool = False,
         parent_score: str = "prototype",
+        accept: AcceptRule | None = None,
     ) -> None:
         self.embedder = embedder
         self.codebook = codebook
@@ -65,6 +67,7 @@ class ZeroShotCoder(SuggestMixin):
         self.refine_anchor = refine_anchor
         self.center = center
         self.parent_score = parent_score
+        self.accept = accept
 
     def fit(self, X: Sequence | np.ndarray | None = None, y=None) -> ZeroShotCoder:
         """Build prototypes and thresholds; ``X`` = optional unlabeled passages (or vectors)."""

@@ -13,6 +13,7 @@ class EmbedSettings(Section):
     model: str | None = None  # sentence-transformers model name or local path
     batch_size: int | None = None  # texts per batch; default: the backend's (USE 256, ST 64)
     cache_dir: Path | None = None  # default: <output>/cache
-    # weight of the passage read with its neighbouring sentences (segment context_sentences)
-    # mixed into its vector: l2(embed(text) + w * embed(window)); 0 = the passage alone
-    context_weight: float = Field(0.0, ge=0.0)
+    # weight of the unit read with its context (the rest of a clause's sentence and
+    # segment.context_sentences neighbouring sentences) mixed into its vector:
+    # l2(embed(text) + w * embed(window)); 0 = the unit alone
+    context_weight: float = Field(1.5, ge=0.0)

@@ -209,14 +209,15 @@ def _file_hash(path: Path) -> str:
     return sha256_file(path) if Path(path).is_file() else "missing"
 
 
-def agreement(ctx, corpus, suggestions: CorpusView) -> dict:
+def agreement(ctx, corpus, suggestions: CorpusView, coder) -> dict:
     from pipeline.agreement.stage import agreement_stage
 
     config, book = ctx.config, ctx.book
     settings = config.agreement
     files = [(str(p), _file_hash(p)) for p in settings.codings]
     inputs = inputs_hash("agreement", suggestions.digest if files else "", files,
-                         settings.model_dump(mode="json"), config.seed, book.hash)
+                         settings.model_dump(mode="json"), config.seed, book.hash,
+                         coder.key if files else "")
     product = Stored(inputs, lambda: ctx.store.results.stage_result(corpus.name, "agreement"))
     if _stored(ctx, corpus.name, "agreement", inputs) is not None:
         return {"agreement": product}
@@ -226,6 +227,23 @@ def agreement(ctx, corpus, suggestions: CorpusView) -> dict:
         _save(ctx, corpus.name, StageResult("agreement", inputs, book.hash, "skipped", note))
         return {"agreement": product}
     report = agreement_stage(suggestions.view, settings, book, config.seed)
+    report = _learning_curve(ctx, report, suggestions.view, coder)
     _save(ctx, corpus.name, StageResult("agreement", inputs, book.hash, "done", "",
                                         to_data(report)))
     return {"agreement": product}
+
+
+def _learning_curve(ctx, report, view, coder):
+    """The audit with the machine's learning curve on the run's span codings."""
+    from pipeline.agreement.learning import with_learning_curve
+    from pipeline.classify.human import merge_labels
+    from pipeline.engines.backend import job_coder, job_embedder
+    from pipeline.engines.labels import codings_file_labels
+
+    units, paths = view.codable, [Path(p) for p in ctx.config.agreement.codings]
+    if not units:
+        return report
+    fitted = job_coder(coder.job, job_embedder(coder.job))
+    labels = merge_labels(*(codings_file_labels(p, units) for p in paths))
+    vectors = ctx.backend.embed(coder.job, units)
+    return with_learning_curve(report, fitted, units, vectors, labels, paths, ctx.config.seed)

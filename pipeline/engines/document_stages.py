@@ -135,7 +135,8 @@ def fit(ctx, documents, passages, job) -> dict:
 
     config = ctx.config
     every = [p for d in documents for p in passages[d.id]]
-    coder_path = _coder(config, job, ctx.backend, ctx.book, every, ctx.paths, ctx.refit)
+    coder_path = _coder(config, job, ctx.backend, ctx.book, every, ctx.paths, ctx.refit,
+                        ctx.store)
     job = dataclasses.replace(job, coder_path=coder_path)
     output = ctx.paths.output
     ctx.info.extra["coder"] = str(coder_path.relative_to(output)) \

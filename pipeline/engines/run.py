@@ -130,8 +130,9 @@ def _finish(ctx: RunContext, run_id: str, written: dict[str, str]) -> JobResult:
                      ctx.outcomes)
 
 
-def coder_key(config: RunConfig, book, codings) -> str:
-    """What the fitted coder depends on (not the corpus: a coder is frozen once fitted)."""
+def coder_key(config: RunConfig, book, codings, labels=None) -> str:
+    """What the fitted coder depends on (not the corpus: a coder is frozen once fitted;
+    a coder that learns from human codings depends on them, ``labels``)."""
     key_data = {
         "codebook": book.hash,
         "embed": _later_keys_if_set(
@@ -145,6 +146,8 @@ def coder_key(config: RunConfig, book, codings) -> str:
         "codings": sorted((k, sorted(v)) for k, v in (codings or {}).items()),
         "seed": config.seed,
     }
+    if labels is not None:
+        key_data["human_labels"] = labels.fingerprint()
     return sha256_text(json.dumps(key_data, sort_keys=True))[:16]
 
 
@@ -165,28 +168,47 @@ def saved_coder(paths: JobPaths, key: str) -> Path | None:
     return None
 
 
-def current_coder(config: RunConfig, book) -> Path | None:
+def current_coder(config: RunConfig, book, store=None) -> Path | None:
+    """The coder the last run of ``config`` fitted (``store`` gives a learning coder's
+    human codings)."""
     from pipeline.classify.codings import read_codings
 
     codings = read_codings(config.classify.codings) if config.classify.codings else None
-    return saved_coder(job_paths(config), coder_key(config, book, codings))
+    labels = None
+    if config.classify.accept == "learned" and store is not None:
+        codable = [p for c in store.documents.corpora()
+                   for p in store.documents.corpus_passages(c) if p.codable]
+        labels = _labels(config, store, codable)
+    return saved_coder(job_paths(config), coder_key(config, book, codings, labels))
 
 
-def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool) -> Path:
-    """The saved coder for this config: reused when its key matches, else fitted and saved."""
+def _labels(config, store, passages):
+    """The human codings a learning coder learns from (None for other coders)."""
+    from pipeline.engines.labels import run_labels
+
+    if config.classify.accept != "learned":
+        return None
+    return run_labels(config, store, passages)
+
+
+def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool, store=None):
+    """The saved coder for this config: reused when its key matches, else fitted and saved.
+    A coder that learns from the human codings (``accept: learned``) is keyed by them."""
     from pipeline.classify.codings import read_codings
     from pipeline.classify.persist import save_coder
     from pipeline.classify.run import build_coder
     from pipeline.engines.backend import job_embedder
 
     codings = read_codings(config.classify.codings) if config.classify.codings else None
-    key = coder_key(config, book, codings)
+    labels = _labels(config, store, passages)
+    key = coder_key(config, book, codings, labels)
     found = None if refit else saved_coder(paths, key)
     if found is not None:
         return found
     embedder = job_embedder(job)
     vectors = backend.embed(job, passages) if passages else np.zeros((0, 1), np.float32)
-    coder = build_coder(config.classify, embedder, book, passages, vectors, codings, config.seed)
+    coder = build_coder(config.classify, embedder, book, passages, vectors, codings, config.seed,
+                        labels=labels)
     folder = save_coder(coder, paths.models_dir)
     pointer = paths.models_dir / "current.json"
     known = json.loads(pointer.read_text("utf-8")) if pointer.is_file() else {}

@@ -20,7 +20,7 @@ fit         corpus    passages                            saved coder (models/)
 classify    document  documents, passages, coder          suggestions
 cluster     corpus    suggestions, coder                  candidates
 saturation  corpus    suggestions, candidates             saturation result
-agreement   corpus    suggestions, human codings          agreement result
+agreement   corpus    suggestions, coder, human codings   agreement result
 ==========  ========  ==================================  ===========================
 """
 
@@ -54,7 +54,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("cluster", cs.cluster, "corpus", ("corpus", "suggestions", "coder"), ("candidates",)),
     Stage("saturation", cs.saturation, "corpus", ("corpus", "suggestions", "candidates"),
           ("saturation",)),
-    Stage("agreement", cs.agreement, "corpus", ("corpus", "suggestions"), ("agreement",)),
+    Stage("agreement", cs.agreement, "corpus", ("corpus", "suggestions", "coder"),
+          ("agreement",)),
 )
 
 DOCUMENT_STAGES = tuple(s.name for s in STAGES if s.scope == "document")

@@ -194,6 +194,10 @@ def export_outputs(
     tables = build_tables(documents_frame(view.documents), passages_frame(view.codable),
                           view.suggestion_frame, book)
     if "report" in only:
+        from pipeline.report.decisions import render_decisions
+
+        sections.insert(0, ExtraSection("sec-decisions", "机器如何编码 How the machine decides",
+                                        render_decisions(config, _coder_folder(out, info))))
         run_info = {"embedder_id": info.embedder_id if info else "", "seed": config.seed,
                     "config": info.config if info else config.model_dump(mode="json")}
         with timed("report"):
@@ -213,6 +217,16 @@ def export_outputs(
         export_qdc(book, out / "codebook.qdc")
         written["qdc"] = "codebook.qdc"
     return written
+
+
+def _coder_folder(out: Path, info) -> Path | None:
+    """The folder of the coder this run (or, for ``groundcode export``, the last run) used."""
+    import json
+
+    found = (info.extra.get("coder") if info is not None else None)
+    if found is None and (out / "run.json").is_file():
+        found = json.loads((out / "run.json").read_text(encoding="utf-8")).get("coder")
+    return None if found is None else (Path(found) if Path(found).is_absolute() else out / found)
 
 
 def last_run_codebook(store, book):

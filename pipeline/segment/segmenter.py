@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from pipeline.corpus.document import Document
 from pipeline.errors import SegmentError
+from pipeline.segment.clauses import clause_spans
 from pipeline.segment.content import mask_removed, tidy
 from pipeline.segment.language import paragraph_language
 from pipeline.segment.paragraphs import paragraph_spans, strip_span, subtract_spans
@@ -148,11 +149,7 @@ class Segmenter:
             for piece in chop_long(text, s_start, s_end, settings.max_chars)
         ]
         codable = unit.role != INTERVIEWER or settings.include_interviewer
-        ctx = settings.context_sentences
-        for first, last in sentence_windows(sentences, settings.max_sentences, settings.max_chars):
-            p_start, p_end = sentences[first][0], sentences[last - 1][1]
-            before = sentences[max(0, first - ctx) : first] if ctx else []
-            after = sentences[last : last + ctx]
+        for p_start, p_end, c_start, c_end in coding_units(text, sentences, settings):
             yield Passage(
                 id=Passage.make_id(document.id, p_start, p_end),
                 doc_id=document.id,
@@ -165,6 +162,29 @@ class Segmenter:
                 speaker_role=unit.role,
                 tokens=tuple(tokenizer.tokenize(text[p_start:p_end], unit.lang)),
                 codable=codable,
-                context_before=text[before[0][0] : before[-1][1]] if before else "",
-                context_after=text[after[0][0] : after[-1][1]] if after else "",
+                context_before=text[c_start:p_start].strip(),
+                context_after=text[p_end:c_end].strip(),
             )
+
+
+def coding_units(
+    text: str, sentences: list[tuple[int, int]], settings: SegmentSettings
+) -> Iterator[tuple[int, int, int, int]]:
+    """``(start, end, context_start, context_end)`` of each coding unit of a run of sentences.
+
+    ``unit: passage`` — windows of up to ``max_sentences`` sentences; ``sentence`` —
+    one sentence each; ``clause`` — the clauses of each sentence (see
+    :mod:`pipeline.segment.clauses`). The context is ``context_sentences`` whole
+    sentences on each side, and for a clause also the rest of its own sentence.
+    """
+    ctx = settings.context_sentences
+    size = 1 if settings.unit != "passage" else settings.max_sentences
+    for first, last in sentence_windows(sentences, size, settings.max_chars):
+        c_start = sentences[max(0, first - ctx)][0]
+        c_end = sentences[min(len(sentences), last + ctx) - 1][1]
+        if settings.unit != "clause":
+            yield sentences[first][0], sentences[last - 1][1], c_start, c_end
+            continue
+        s_start, s_end = sentences[first]
+        for p_start, p_end in clause_spans(text, s_start, s_end, settings.min_clause_chars):
+            yield p_start, p_end, c_start, c_end

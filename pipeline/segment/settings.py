@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -19,6 +20,10 @@ class SegmentSettings(Section):
     ``interviewer_names`` (e.g. ``刘老师``) count as interviewers.
     """
 
+    # the coding unit: a clause (what human coders of Chinese case texts mark), one
+    # sentence, or a window of up to max_sentences sentences
+    unit: Literal["clause", "sentence", "passage"] = "clause"
+    min_clause_chars: int = Field(8, ge=1)  # shorter clauses join a neighbour (en: x3)
     max_sentences: int = Field(3, ge=1)
     max_chars: int = Field(400, ge=20)
     context_sentences: int = Field(1, ge=0)

@@ -47,8 +47,8 @@ def test_test_embedder_is_deterministic_and_normalized():
 
 
 def test_make_embedder_wraps_cache_only_when_a_folder_is_known(tmp_path):
-    plain = make_embedder(EmbedSettings())
-    cached = make_embedder(EmbedSettings(), cache_dir=tmp_path)
+    plain = make_embedder(EmbedSettings(context_weight=0.0))
+    cached = make_embedder(EmbedSettings(context_weight=0.0), cache_dir=tmp_path)
     assert not isinstance(plain, CachedEmbedder)
     assert isinstance(cached, CachedEmbedder) and cached.id == plain.id
     assert plain.id.startswith("use-multilingual-v3@")

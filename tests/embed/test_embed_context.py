@@ -75,16 +75,23 @@ def test_make_embedder_wraps_only_when_the_weight_is_set(tmp_path, monkeypatch):
     import pipeline.embed.factory as factory
 
     monkeypatch.setattr(factory, "_backend", lambda settings: HashingTestEmbedder(32))
-    plain = make_embedder(EmbedSettings(), cache_dir=tmp_path)
+    plain = make_embedder(EmbedSettings(context_weight=0.0), cache_dir=tmp_path)
     mixed = make_embedder(EmbedSettings(context_weight=0.25), cache_dir=tmp_path)
     assert isinstance(plain, CachedEmbedder)
     assert isinstance(mixed, ContextEmbedder) and isinstance(mixed.inner, CachedEmbedder)
     assert mixed.id == f"{plain.id}+context:0.25"
+    default = make_embedder(EmbedSettings(), cache_dir=tmp_path)  # units read with context
+    assert isinstance(default, ContextEmbedder) and default.id == f"{plain.id}+context:1.5"
 
 
 def test_a_context_weight_without_context_sentences_is_a_config_error(tmp_path):
-    data = {"corpus": {"path": str(tmp_path)}, "segment": {"context_sentences": 0},
-            "embed": {"context_weight": 0.5}}
+    """Sentence and passage units read their context from neighbouring sentences only; a
+    clause always has the rest of its sentence, and the default weight is no error."""
+    data = {"corpus": {"path": str(tmp_path)}, "segment": {"context_sentences": 0}}
+    assert config_from_dict(data, base=tmp_path).embed.context_weight == 1.5  # clause units
+    data["segment"]["unit"] = "sentence"
+    assert config_from_dict(data, base=tmp_path).segment.unit == "sentence"  # default weight
+    data["embed"] = {"context_weight": 0.5}
     with pytest.raises(ConfigError, match=r"embed\.context_weight.*context_sentences is 0"):
         config_from_dict(data, base=tmp_path)
     data["classify"] = {"context_weights": [0.0, 1.0]}
@@ -94,4 +101,6 @@ def test_a_context_weight_without_context_sentences_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=r"embed\.context_weight"):
         config_from_dict(data, base=tmp_path)
     data |= {"embed": {"context_weight": 0.5}, "segment": {"context_sentences": 1}}
+    assert config_from_dict(data, base=tmp_path).embed.context_weight == 0.5
+    data |= {"segment": {"context_sentences": 0, "unit": "clause"}}
     assert config_from_dict(data, base=tmp_path).embed.context_weight == 0.5

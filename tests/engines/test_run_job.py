@@ -60,7 +60,7 @@ def test_first_run_processes_every_document_and_writes_all_outputs(incremental):
     assert run["counts"]["processed_segment"] == 1  # the third run's
     for stage in ("ingest", "clean", "segment", "embed", "fit", "classify", "outputs"):
         assert stage in run["timings_seconds"]
-    assert run["codebook_hash"] and run["embedder_id"] == "use-multilingual-v3@0.2.1"
+    assert run["codebook_hash"] and run["embedder_id"] == "use-multilingual-v3@0.2.1+context:1.5"
 
 
 def test_unchanged_rerun_processes_nothing(incremental):
@@ -163,6 +163,7 @@ def test_coder_key_ignores_the_text_settings_only_at_their_defaults(tmp_path):
 
 def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_path):
     from pipeline.codebook import load_codebook
+    from pipeline.embed.settings import EmbedSettings
     from pipeline.engines.run import coder_key
 
     def key(**overrides):
@@ -170,10 +171,11 @@ def test_coder_key_counts_prior_shift_and_context_embedding_only_when_set(tmp_pa
         return coder_key(config, load_codebook(config.codebook), None)
 
     base = key()
-    assert key(classify={"prior_shift": "none"}, embed={"context_weight": 0.0}) == base
+    default_weight = EmbedSettings.model_fields["context_weight"].default
+    assert key(classify={"prior_shift": "none"}, embed={"context_weight": default_weight}) == base
     shifted = key(classify={"prior_shift": "per-document"})
     mixed = key(embed={"context_weight": 0.5})
-    assert len({base, shifted, mixed, key(embed={"context_weight": 1.0})}) == 4
+    assert len({base, shifted, mixed, key(embed={"context_weight": 0.0})}) == 4
 
 
 def test_run_with_context_embedding_and_prior_shift_stays_incremental(tmp_path, shared_cache):

@@ -65,11 +65,13 @@ texts = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=60).
     max_sentences=st.integers(1, 4),
     max_chars=st.integers(20, 60),
     context=st.integers(0, 2),
+    unit=st.sampled_from(["clause", "sentence", "passage"]),
 )
-def test_passage_offsets_always_match_the_text(text, kind, max_sentences, max_chars, context):
+def test_passage_offsets_always_match_the_text(text, kind, max_sentences, max_chars, context,
+                                               unit):
     document = Document(id="p", kind=kind, lang="zh", text=text)
     seg = SegmentSettings(
-        max_sentences=max_sentences, max_chars=max_chars, context_sentences=context
+        max_sentences=max_sentences, max_chars=max_chars, context_sentences=context, unit=unit
     )
     clean = CleanSettings(min_paragraph_chars=2, duplicate_min_chars=2)
     (result,) = clean_corpus([document], clean)

@@ -38,6 +38,7 @@ def doc(text: str, kind: str = "case") -> Document:
 
 
 def segment(text: str, kind: str = "case", removals=(), **settings):
+    settings.setdefault("unit", "passage")  # these tests are about sentence windows
     return Segmenter(SegmentSettings(**settings)).segment(doc(text, kind), removals)
 
 
@@ -131,7 +132,7 @@ def test_segment_all_streams_clean_results():
         removals: tuple = ()
 
     results = [Result(doc(CASE)), Result(Document(id="d2", kind="case", lang="zh", text="好。"))]
-    stream = Segmenter(SegmentSettings()).segment_all(iter(results))
+    stream = Segmenter(SegmentSettings(unit="passage")).segment_all(iter(results))
     assert [p.doc_id for p in stream][-1] == "d2"
 
 

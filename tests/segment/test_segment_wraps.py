@@ -67,14 +67,14 @@ def test_hard_wrapped_english_gives_whole_sentences():
 
 def test_passages_of_wrapped_text_read_as_joined_text():
     doc = Document(id="w", kind="case", lang="zh", text=ZH_WRAPPED)
-    passages = Segmenter(SegmentSettings(max_sentences=1)).segment(doc)
+    passages = Segmenter(SegmentSettings(unit="sentence")).segment(doc)
     for p in passages:
         assert ZH_WRAPPED[p.start : p.end] == p.text
     wrapped = next(p for p in passages if p.text.startswith("试点期间"))
     assert wrapped.content == flat(wrapped.text)  # CJK wraps join with nothing
     first = next(p for p in passages if p.text.startswith("苏海控股"))
     assert "保险公司" in first.tokens  # the word wrapped over the line break is one token
-    en = Segmenter(SegmentSettings(max_sentences=1)).segment(
+    en = Segmenter(SegmentSettings(unit="sentence")).segment(
         Document(id="e", kind="case", lang="en", text=EN_WRAPPED))
     tea = next(p for p in en if p.text.startswith("It then"))
     assert tea.content == ("It then bought the villages' tea and honey through its staff "
