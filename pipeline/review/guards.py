@@ -87,7 +87,8 @@ class AccessToken:
         request = Request(scope)
         response: Response
         if same_token(request.query_params.get("token"), self.token):
-            response = RedirectResponse(request.url.path, status_code=303)
+            # the same path without the token ("//host" would leave the site)
+            response = RedirectResponse("/" + request.url.path.lstrip("/"), status_code=303)
             response.set_cookie(ACCESS_COOKIE, self.token, httponly=True, samesite="strict")
         elif same_token(request.cookies.get(ACCESS_COOKIE), self.token):
             await self.app(scope, receive, send)

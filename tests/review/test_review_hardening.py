@@ -128,6 +128,8 @@ def test_the_access_token_is_checked_before_any_body_byte_is_read(make_app):
         assert got["headers"]["x-frame-options"] == "DENY"
     got = call_asgi(app, "POST", "/memo?token=wrong", form, endless_form())
     assert got["status"] == 403 and got["calls"] == 0
+    got = call_asgi(app, "GET", "//evil.example?token=s3cret-token", form, iter(()))
+    assert got["status"] == 303 and got["headers"]["location"] == "/evil.example"
     # with the token, the body is read, and cut at the limit
     got = call_asgi(app, "POST", "/memo", {**form, "cookie": "gc_access=s3cret-token"},
                     endless_form())
