@@ -6,8 +6,8 @@
   form field ``csrf`` or the ``X-CSRF-Token`` header; anything else is refused.
 * On an address other than loopback the app requires an access token (printed at
   start-up), given once as ``?token=`` and then kept in a ``SameSite=Strict`` cookie.
-* Only requests whose ``Host`` names the address the app is bound to (any loopback
-  name on loopback) or a configured name are answered, so a DNS-rebinding page cannot
+* Only requests whose ``Host`` names the address the app is bound to (on loopback
+  also ``localhost``, ``127.0.0.1``, ``[::1]``) or a configured name are answered, so a DNS-rebinding page cannot
   reach a loopback server under its own name. On a wildcard address (``0.0.0.0``,
   ``::``) any name is accepted unless names are configured; the access token guards it.
 """
