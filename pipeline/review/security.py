@@ -7,9 +7,10 @@
 * On an address other than loopback the app requires an access token (printed at
   start-up), given once as ``?token=`` and then kept in a ``SameSite=Strict`` cookie.
 * Only requests whose ``Host`` names the address the app is bound to (on loopback
-  also ``localhost``, ``127.0.0.1``, ``[::1]``) or a configured name are answered, so a DNS-rebinding page cannot
-  reach a loopback server under its own name. On a wildcard address (``0.0.0.0``,
-  ``::``) any name is accepted unless names are configured; the access token guards it.
+  also ``localhost``, ``127.0.0.1``, ``[::1]``) or a configured name are answered, so
+  a DNS-rebinding page cannot reach a loopback server under its own name. On a
+  wildcard address (``0.0.0.0``, ``::``) any name is accepted unless names are
+  configured; the access token guards it.
 """
 
 from __future__ import annotations
