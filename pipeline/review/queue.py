@@ -64,8 +64,11 @@ class ReviewQueue:
 
     def refresh(self, every: float = 0.0) -> bool:
         """Rebuild if the store changed since the last build; look at most every ``every``
-        seconds. Returns whether it rebuilt."""
-        with self._refresh_lock:
+        seconds. While one caller rebuilds, the others go on with the current order
+        (they never wait). Returns whether this call rebuilt."""
+        if not self._refresh_lock.acquire(blocking=False):
+            return False
+        try:
             now = time.monotonic()
             if now - self._checked < every:
                 return False
@@ -75,6 +78,8 @@ class ReviewQueue:
             if changed:
                 self.rebuild()
             return changed
+        finally:
+            self._refresh_lock.release()
 
     def invalidate(self) -> None:
         """Make the next :meth:`refresh` rebuild (the store said a passage is gone)."""

@@ -303,16 +303,20 @@ def rerun_with_a_revised_document(config, store_url: str, folder: Path) -> None:
 
 
 def resegment_in_place(store, doc_id: str) -> None:
-    """What the run's segment stage does for the revised case, in one transaction."""
+    """What the run's segment stage does for the revised case: the document and its
+    passages replaced in one transaction, then marked segmented."""
     import dataclasses
+
+    from pipeline.store import StageHashes
 
     doc = store.documents.get_document(doc_id)
     shift = len(REVISED_OPENING)
     moved = [dataclasses.replace(p, id=f"{doc_id}:{p.start + shift}-{p.end + shift}",
                                  start=p.start + shift, end=p.end + shift)
              for p in store.documents.passages(doc_id=doc_id)]
-    store.replace_document(dataclasses.replace(doc, text=REVISED_OPENING + doc.text), moved,
-                           corpus=store.documents.corpora()[0])
+    revised = dataclasses.replace(doc, text=REVISED_OPENING + doc.text)
+    store.replace_document(revised, moved, corpus=store.documents.corpora()[0])
+    store.mark_stage(doc_id, "segmented", StageHashes(revised.sha256 or ""))
 
 
 def check_old_position(client, csrf, old, store, expect_post):
@@ -387,6 +391,39 @@ def test_a_queue_that_has_not_seen_the_rerun_never_answers_500(make_app, check):
     assert not store.documents.passages(ids=old)
     assert all(app.state.queue.entry(pid) is not None for pid in old)  # stale
     check(client, csrf, old, store, 409)
+
+
+def test_the_queue_rebuilds_only_when_the_store_changed_and_never_makes_others_wait(make_app):
+    import threading
+
+    app, store = make_app()
+    queue = app.state.queue
+    assert queue.refresh() is False  # nothing changed since it was built
+    old = [p.id for p in store.documents.passages(doc_id=RESEGMENTED) if p.codable]
+    resegment_in_place(store, RESEGMENTED)
+    assert queue.refresh() is True  # changed: rebuilt
+    assert all(queue.entry(pid) is None for pid in old)
+    resegment_in_place(store, RESEGMENTED)
+    assert queue.refresh(every=3600) is False  # looked a moment ago
+    release, started = threading.Event(), threading.Event()
+    real = queue.rebuild
+
+    def slow_rebuild():
+        started.set()
+        release.wait(30)
+        real()
+
+    queue.rebuild = slow_rebuild
+    rebuilding = threading.Thread(target=queue.refresh)
+    rebuilding.start()
+    assert started.wait(30)
+    t0 = time.perf_counter()
+    assert queue.refresh() is False  # another request is rebuilding: go on, do not wait
+    assert time.perf_counter() - t0 < 1
+    release.set()
+    rebuilding.join(30)
+    moved = [p.id for p in store.documents.passages(doc_id=RESEGMENTED) if p.codable]
+    assert all(queue.entry(pid) is not None for pid in moved)
 
 
 # -- memos ---------------------------------------------------------------------------------
