@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.review.guards import SECURITY_HEADERS
-from pipeline.review.security import allowed_hosts
+from pipeline.review.security import allowed_hosts, is_loopback
 from tests.review.test_review_api import current, sign_in
 
 pytestmark = pytest.mark.slow
@@ -262,6 +262,7 @@ def test_host_policy_names_the_bound_address_and_the_configured_names(make_app):
     assert allowed_hosts("192.168.1.5", ("Review.Lab.example",)) == [
         "192.168.1.5", "review.lab.example"]
     assert allowed_hosts("0.0.0.0") == ["*"]  # any name; the access token guards it
+    assert allowed_hosts("") == ["*"] and not is_loopback("")  # "" binds every address
     assert allowed_hosts("::", ("*.lab.example",)) == [
         "*.lab.example", "localhost", "127.0.0.1", "[::1]"]
     for bad in ("evil.example/x", "a b", "*evil.example", "http://x"):
