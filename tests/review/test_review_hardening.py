@@ -115,6 +115,10 @@ def test_a_chunked_body_is_cut_at_the_limit_without_reading_the_rest(make_app):
     got = call_asgi(app, "POST", "/memo", {**form, "content-length": str(512 * MiB)},
                     endless_form())
     assert got["status"] == 413 and got["bytes"] == 0
+    got = call_asgi(app, "GET", "/login", {**form, "content-length": str(512 * MiB)},
+                    endless_form())  # a route that never reads a body
+    assert got["status"] == 413 and got["bytes"] == 0
+    assert got["headers"]["x-content-type-options"] == "nosniff"
     assert store.codings.memos() == [] and store.codings.decisions() == []
 
 
