@@ -6,21 +6,19 @@ Run: ``.venv/bin/python -m benchmarks.agreement`` -> benchmarks/results/agreemen
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.common import ROOT, data_dir, write_results
 from pipeline.agreement.audit import statistics_rows
 from pipeline.agreement.codings import Coding, build_table
 from pipeline.agreement.machine import compare, majority
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("GROUNDCODE_DATA", ROOT / ".." / "shared" / "data"))
+DATA = data_dir()
 TEST_MANIFESTOS = ("BNP 2010", "UKIP 2010", "SNP 2010", "PC 2010")
 
 
@@ -139,8 +137,7 @@ def main() -> None:
         "seconds_50k_judgments_1000_bootstrap": seconds,
         "speed_judgments": n,
     }
-    path = ROOT / "benchmarks" / "results" / "agreement.json"
-    path.write_text(json.dumps(result, indent=1))
+    write_results("agreement", result)
     print(json.dumps(result, indent=1))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jieba
 
-from benchmarks.common import data_dir, write_results
+from benchmarks.common import data_dir, repo_relative, write_results
 from pipeline.corpus.document import Document
 from pipeline.segment import Segmenter, SegmentSettings, Tokenizer, split_sentences
 
@@ -126,7 +126,7 @@ def speed(base: Path) -> dict[str, float]:
 def main() -> dict:
     data = data_dir()
     sighan_dir = data / "sighan2005-icwb2-pku-msr"
-    results: dict = {"data_dir": str(data), "python": platform.python_version()}
+    results: dict = {"data_dir": repo_relative(data), "python": platform.python_version()}
     results.update(sighan("pku", sighan_dir))
     results.update(sighan("msr", sighan_dir))
     results.update(ud_boundaries(data / "ud-chinese-gsdsimp" / "zh_gsdsimp-ud-test.conllu"))

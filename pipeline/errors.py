@@ -44,6 +44,12 @@ class GroundcodeError(Exception):
         return text
 
 
+class MissingExtraError(GroundcodeError):
+    """A command needs an optional part of groundcode (an extra) that is not installed."""
+
+    code = "E010"
+
+
 class ConfigError(GroundcodeError):
     """A run config is missing, malformed, has unknown keys or wrong types."""
 

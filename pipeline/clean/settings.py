@@ -6,6 +6,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from pipeline.clean.removal import NonContent
 from pipeline.settings_base import Section
 
 
@@ -20,6 +21,13 @@ class CleanSettings(Section):
     of character 3-shingles >= ``near_duplicate_threshold``; 1.0 disables).
     Duplicate rules only look at paragraphs with >= ``duplicate_min_chars``
     non-space characters, so short interview replies such as "答：对。" survive.
+
+    Before those, each document's text that is not content is recognised and
+    removed (see :mod:`pipeline.clean.noncontent`): reference lists and citation
+    lines (``references``), the title/author/affiliation/funding/keywords/abstract
+    label lines of a paper (``front_matter``), figure and table captions
+    (``captions``), page numbers and running headers (``furniture``) and
+    Markdown/HTML markup (``markup``). ``keep`` lists the kinds to leave in.
 
     The code default for ``patterns`` is empty; ``configs/clean_patterns.yaml``
     holds a suggested list for Blue Book case reports, for example::
@@ -36,6 +44,7 @@ class CleanSettings(Section):
     min_paragraph_chars: int = Field(4, ge=0)
     duplicate_min_chars: int = Field(8, ge=1)
     patterns: list[str] = []  # regexes for promotional/slogan paragraphs
+    keep: list[NonContent] = []  # kinds of non-content text to leave in
 
     @field_validator("patterns")
     @classmethod

@@ -40,30 +40,30 @@ def _load_optional_modules() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``groundcode`` console script."""
+    """Entry point of the ``groundcode`` console script.
+
+    Typer runs in standalone mode, so usage errors (unknown command or option, a missing
+    argument, a bad value) print its usage message and exit 2 whichever Click it carries;
+    the project's errors become one message and their exit code (2 for bad input).
+    """
     _load_optional_modules()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="groundcode")
     except GroundcodeError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         typer.secho("interrupted", err=True)
         return 130
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        return 1
-    except SystemExit as exc:  # click usage errors in standalone_mode=False raise ClickException
-        return int(exc.code or 0)
-    except Exception as exc:  # click.ClickException and friends
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except SystemExit as exc:  # standalone mode always ends in sys.exit
+        return _exit_code(exc.code)
     return 0
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,4 @@
-"""`groundcode cluster` and `groundcode codebook-merge`: candidate categories, adopted."""
+"""`groundcode cluster`: candidate categories (adopted with `groundcode codebook merge`)."""
 
 from __future__ import annotations
 
@@ -43,18 +43,3 @@ def cluster(
             f"uncovered {density}: {cand.label.zh} | {cand.label.en}"
         )
 
-
-@app.command("codebook-merge")
-def codebook_merge(
-    base: Path = typer.Argument(..., help="codebook YAML"),
-    candidates: Path = typer.Argument(..., help="edited candidates.yaml"),
-    out: Path = typer.Option(..., "--out", help="merged codebook YAML to write"),
-) -> None:
-    """Merge (edited) candidate categories into a codebook; the result is validated."""
-    from pipeline.cluster.adopt import merge_candidates
-    from pipeline.codebook import dump_codebook, load_codebook
-
-    book = load_codebook(base)
-    merged = merge_candidates(book, candidates)
-    dump_codebook(merged, out)
-    typer.echo(f"wrote {out}: {len(merged) - len(book)} codes added, hash {merged.hash}")

@@ -1,4 +1,9 @@
-"""`groundcode codebook validate|show|export|import`: thin wrappers over pipeline.codebook."""
+"""`groundcode codebook validate|show|export|import|merge`: thin wrappers over pipeline.codebook.
+
+`codebook_app` is the `codebook` command group; a new codebook command is one more
+``@codebook_app.command()`` here, or in its own module that imports ``codebook_app``
+and is listed in ``pipeline.cli._COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import typer
 from pipeline.cli.app import app
 
 codebook_app = typer.Typer(
-    help="Validate, show, export and import codebooks (YAML, REFI-QDA .qdc, xlsx).",
+    help="Validate, show, export, import and merge codebooks (YAML, REFI-QDA .qdc, xlsx).",
     no_args_is_help=True,
 )
 app.add_typer(codebook_app, name="codebook")
@@ -114,3 +119,23 @@ def import_(
     book = import_qdc(qdc)
     dump_codebook(book, out)
     typer.echo(f"wrote {out}: {_summary(book)}")
+
+
+@codebook_app.command("merge")
+def merge(
+    base: Path = typer.Argument(..., help="codebook YAML"),
+    candidates: Path = typer.Argument(..., help="edited candidates.yaml (from groundcode cluster)"),
+    out: Path = typer.Option(..., "--out", help="merged codebook YAML to write"),
+) -> None:
+    """Merge (edited) candidate categories into a codebook; the result is validated."""
+    from pipeline.cluster.adopt import merge_candidates
+    from pipeline.codebook import dump_codebook, load_codebook
+
+    book = load_codebook(base)
+    merged = merge_candidates(book, candidates)
+    dump_codebook(merged, out)
+    typer.echo(f"wrote {out}: {len(merged) - len(book)} codes added, hash {merged.hash}")
+
+
+# The name before `codebook` became a group; kept so existing scripts keep working.
+app.command("codebook-merge", hidden=True)(merge)

@@ -13,6 +13,9 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
                      coder: str, token: str | None, retrain_every: int,
                      host: str = "127.0.0.1", allowed_hosts: tuple[str, ...] = ()):
     """(app, store) for a config (its store and codebook), or an explicit store + codebook."""
+    from pipeline.extras import require_extra
+
+    require_extra("review", "groundcode review")
     from pipeline.codebook import load_codebook
     from pipeline.config import config_from_dict, load_config
     from pipeline.engines.run import job_paths
@@ -74,6 +77,9 @@ def review(
     """Serve the review page: accept, reject and add codes at keyboard speed."""
     import secrets
 
+    from pipeline.extras import require_extra
+
+    require_extra("review", "groundcode review")
     import uvicorn
 
     from pipeline.review.security import is_loopback

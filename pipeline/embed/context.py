@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from pipeline.embed.base import Embedder, l2_normalize
-from pipeline.segment.passage import window_text
+from pipeline.segment.passage import content_of, window_text
 
 
 def mix_context(own: np.ndarray, window: np.ndarray, weight: float) -> np.ndarray:
@@ -34,10 +34,12 @@ def encode_passages_with(
 ) -> np.ndarray:
     """Vectors of ``passages`` from a texts -> vectors function, mixing in their windows.
 
-    Passage texts and windows go to ``encode`` in one call (one length-sorted
+    A passage is read as its content (its text without the markup clean marked, see
+    :func:`~pipeline.segment.passage.content_of`). Passage texts and windows go to
+    ``encode`` in one call (one length-sorted
     batching, one cache lookup).
     """
-    texts = [p.text for p in passages]
+    texts = [content_of(p) for p in passages]
     if weight == 0:
         return np.asarray(encode(texts), dtype=np.float32)
     windows = [window_text(p) for p in passages]

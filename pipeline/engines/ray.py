@@ -51,7 +51,7 @@ def _import_ray():
         import ray.data  # noqa: F401
     except ModuleNotFoundError as exc:
         raise EngineError(
-            f"engine: ray needs Ray, which is not installed ({exc.name})",
+            f"ray needs Ray, which is not installed (no module {exc.name!r})",
             unit="engine",
             hint="pip install 'groundcode[ray]' (or set engine: local).",
         ) from None

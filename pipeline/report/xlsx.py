@@ -38,7 +38,8 @@ def _joined_sets(keys, values) -> dict:
 
 def passage_sheet(tables: ReportTables, codebook) -> pd.DataFrame:
     base_cols = [
-        c for c in tables.passages.columns if c not in ("tokens", "context_before", "context_after")
+        c for c in tables.passages.columns
+        if c not in ("tokens", "context_before", "context_after", "content")
     ]
     sheet = tables.passages[base_cols].copy()
     codings = tables.codings

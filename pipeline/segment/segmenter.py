@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.corpus.document import Document
 from pipeline.errors import SegmentError
+from pipeline.segment.content import mask_removed, tidy
 from pipeline.segment.language import paragraph_language
 from pipeline.segment.paragraphs import paragraph_spans, strip_span, subtract_spans
 from pipeline.segment.passage import Passage, PassageLanguage
@@ -63,8 +65,9 @@ def document_units(document: Document, interviewer_names: Iterable[str] = ()) ->
                 yield Unit(start, end, index, lang, name, role)
 
 
-def _check_removals(document: Document, removals) -> list[tuple[int, int]]:
-    spans = []
+def _check_removals(document: Document, removals) -> tuple[list, list]:
+    """Sorted ``(start, end)`` of the block removals and of the inline ones."""
+    spans: tuple[list, list] = ([], [])
     for removal in removals:
         if removal.doc_id != document.id or not 0 <= removal.start <= removal.end <= len(
             document.text
@@ -75,8 +78,28 @@ def _check_removals(document: Document, removals) -> list[tuple[int, int]]:
                 unit=f"document {document.id}",
                 hint="pass each document with the removals clean_corpus returned for it",
             )
-        spans.append((removal.start, removal.end))
-    return sorted(spans)
+        spans[bool(getattr(removal, "inline", False))].append((removal.start, removal.end))
+    return sorted(spans[0]), sorted(spans[1])
+
+
+def _read_as_content(document: Document, view: Document, passages: list[Passage]):
+    """Passages found in the masked ``view`` as passages of ``document``: the document's
+    text, and its content (:func:`~pipeline.segment.content.tidy` of the view) when that
+    differs."""
+    out = []
+    for p in passages:
+        text = document.text[p.start : p.end]
+        content = tidy(view.text[p.start : p.end])
+        before, after = tidy(p.context_before), tidy(p.context_after)
+        if (text, before, after) == (p.text, p.context_before, p.context_after) \
+                and content == text:
+            out.append(p)
+            continue
+        out.append(dataclasses.replace(
+            p, text=text, content=None if content == text else content,
+            context_before=before, context_after=after,
+        ))
+    return out
 
 
 class Segmenter:
@@ -94,15 +117,21 @@ class Segmenter:
         return Tokenizer(s.user_dict, s.extra_dicts, s.stopwords)
 
     def segment(self, document: Document, removals=()) -> list[Passage]:
-        """Passages of one document, skipping the spans clean removed."""
+        """Passages of one document, skipping the spans clean removed.
+
+        Block removals cut the text; inline ones (markup, page furniture) are masked:
+        passages are found in a view of the text with them blanked out, so a sentence
+        runs across them, and the models read the passage without them
+        (``Passage.content``)."""
         settings = self._settings()
-        removed = _check_removals(document, removals)
+        removed, inline = _check_removals(document, removals)
+        view = dataclasses.replace(document, text=mask_removed(document.text, inline))
         tokenizer = self._tokenizer()
         passages = []
-        for unit in document_units(document, settings.interviewer_names):
+        for unit in document_units(view, settings.interviewer_names):
             for start, end in subtract_spans(unit.start, unit.end, removed):
-                passages.extend(self._piece(document, unit, start, end, tokenizer))
-        return passages
+                passages.extend(self._piece(view, unit, start, end, tokenizer))
+        return _read_as_content(document, view, passages)
 
     def segment_all(self, results) -> Iterator[Passage]:
         """Stream passages of many ``CleanResult``s (anything with ``document`` and ``removals``)."""

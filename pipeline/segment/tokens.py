@@ -111,7 +111,13 @@ class Tokenizer:
         return _jieba(self._dicts()).lcut(text)
 
     def tokenize(self, text: str, lang: str) -> list[str]:
-        """Content-word tokens: no stop words, punctuation, whitespace or letter-less tokens."""
+        """Content-word tokens: no stop words, punctuation, whitespace or letter-less tokens.
+
+        The text is read as the models read it (:func:`pipeline.segment.content.tidy`):
+        a word wrapped over a line break ("保险\n公司") is one word."""
+        from pipeline.segment.content import tidy
+
+        text = tidy(text)
         stop = load_stopwords(Path(self.stopwords or DEFAULT_STOPWORDS))
         if lang == "en":
             from pipeline.segment.sentences import english_pipeline

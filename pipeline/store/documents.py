@@ -42,7 +42,18 @@ def passage_row(p: Passage) -> dict:
         "codable": p.codable,
         "context_before": p.context_before,
         "context_after": p.context_after,
+        "content": p.content,
     }
+
+
+def passage_rows(passages: Iterable[Passage]) -> list[dict]:
+    """Rows of ``passages``; without the ``content`` column when no passage has content
+    (NULL is its default), so a store that predates the column can still be written."""
+    rows = [passage_row(p) for p in passages]
+    if all(row["content"] is None for row in rows):
+        for row in rows:
+            del row["content"]
+    return rows
 
 
 def row_passage(row: sa.Row) -> Passage:
@@ -61,6 +72,7 @@ def row_passage(row: sa.Row) -> Passage:
         codable=bool(m["codable"]),
         context_before=m["context_before"],
         context_after=m["context_after"],
+        content=m["content"],
     )
 
 
@@ -97,7 +109,7 @@ class DocumentRepo:
                 upsert(conn, t.documents, self._doc_row(doc, corpus), ["id"])
                 conn.execute(t.passages.delete().where(t.passages.c.doc_id == doc.id))
                 conn.execute(t.document_state.delete().where(t.document_state.c.doc_id == doc.id))
-                insert_rows(conn, t.passages, (passage_row(p) for p in passages))
+                insert_rows(conn, t.passages, passage_rows(passages))
 
     @staticmethod
     def _check_corpus(conn: Connection, doc_id: str, corpus: str) -> None:

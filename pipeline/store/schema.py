@@ -73,6 +73,7 @@ passages = sa.Table(
     sa.Column("codable", sa.Boolean, nullable=False),
     sa.Column("context_before", sa.Text, nullable=False),
     sa.Column("context_after", sa.Text, nullable=False),
+    sa.Column("content", sa.Text),  # what the models read, when it differs from text
     sa.Index(None, "doc_id", "start"),
 )
 

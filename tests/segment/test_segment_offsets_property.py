@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import CleanSettings, clean_corpus
 from pipeline.corpus.document import Document
 from pipeline.segment import Segmenter, SegmentSettings
+from pipeline.segment.content import mask_removed, tidy
+from pipeline.segment.paragraphs import paragraph_spans
 
 FRAGMENTS = [
     "乡村振兴",
@@ -74,13 +74,18 @@ def test_passage_offsets_always_match_the_text(text, kind, max_sentences, max_ch
     clean = CleanSettings(min_paragraph_chars=2, duplicate_min_chars=2)
     (result,) = clean_corpus([document], clean)
     passages = Segmenter(seg).segment(document, result.removals)
+    # inline removals (markup, page furniture) are read across, never cut at
+    view = mask_removed(text, [(r.start, r.end) for r in result.removals if r.inline])
+    blocks = [r for r in result.removals if not r.inline]
+    paragraphs = list(paragraph_spans(view))
     previous_end = 0
     for p in sorted(passages, key=lambda p: p.start):
         assert text[p.start : p.end] == p.text
-        assert p.text and p.text == p.text.strip()
-        assert not re.search(r"\n\s*\n", p.text)  # never crosses a paragraph
+        assert p.text and p.text == p.text.strip() and view[p.start : p.end].strip()
+        assert any(a <= p.start and p.end <= b for a, b in paragraphs)  # in one paragraph
         assert len(p.text) <= max_chars
         assert p.start >= previous_end
-        assert all(not (r.start < p.end and p.start < r.end) for r in result.removals)
-        assert p.context_before in text and p.context_after in text
+        assert all(not (r.start < p.end and p.start < r.end) for r in blocks)
+        assert p.content in (None, tidy(view[p.start : p.end]))
+        assert p.context_before in tidy(view) and p.context_after in tidy(view)
         previous_end = p.end
