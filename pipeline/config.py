@@ -168,13 +168,12 @@ def config_from_dict(data: dict[str, Any], *, base: Path, source: str = "<dict>"
 
 def load_config(path: str | Path) -> RunConfig:
     """Load and validate a YAML run config."""
+    from pipeline.userfiles import read_text
+
     cfg_path = Path(path)
-    if not cfg_path.is_file():
-        raise ConfigError("config file not found", file=cfg_path)
+    text = read_text(cfg_path, error=ConfigError, what="config file").text
     try:
-        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError("config is not UTF-8 text", file=cfg_path) from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         unit = f"line {mark.line + 1}" if mark is not None else None

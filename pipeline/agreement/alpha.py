@@ -12,28 +12,27 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from pipeline.agreement.values import (
+    category_order,
+    count_matrix,
+    default_order,
+    encode,
+    normalize_ratings,
+    present_values,
+)
+
 METRICS = ("nominal", "ordinal", "interval", "ratio")
 
 
 def value_counts(matrix: np.ndarray, values: Sequence | None = None) -> tuple[np.ndarray, list]:
-    """Units x values count matrix from a units x coders matrix (None/NaN = missing)."""
-    flat = [v for v in matrix.ravel() if not _missing(v)]
-    vals = list(values) if values is not None else sorted(set(flat), key=_sort_key)
-    index = {v: i for i, v in enumerate(vals)}
-    counts = np.zeros((matrix.shape[0], len(vals)))
-    for u, row in enumerate(matrix):
-        for v in row:
-            if not _missing(v):
-                counts[u, index[v]] += 1
-    return counts, vals
+    """Units x values count matrix from a units x coders matrix (None/NaN/NA = missing).
 
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def _sort_key(value):
-    return (0, value, "") if isinstance(value, int | float) else (1, 0, str(value))
+    ``values``: the values in their order (default: numbers numerically, then labels).
+    """
+    matrix = normalize_ratings(matrix)
+    present = present_values(matrix)
+    vals = category_order(present, values) if values is not None else default_order(present)
+    return count_matrix(encode(matrix, vals), len(vals)), vals
 
 
 def metric_distance(metric: str, values: Sequence) -> Callable[[np.ndarray], np.ndarray]:
@@ -46,16 +45,16 @@ def metric_distance(metric: str, values: Sequence) -> Callable[[np.ndarray], np.
         return lambda totals: const
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
+    if metric == "ordinal":
+        return _ordinal_distance
     x = np.asarray(values, dtype=float)
     if metric == "interval":
         const = (x[:, None] - x[None, :]) ** 2
         return lambda totals: const
-    if metric == "ratio":
-        total = x[:, None] + x[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            const = np.where(total == 0, 0.0, ((x[:, None] - x[None, :]) / total) ** 2)
-        return lambda totals: const
-    return _ordinal_distance
+    total = x[:, None] + x[None, :]  # ratio
+    with np.errstate(divide="ignore", invalid="ignore"):
+        const = np.where(total == 0, 0.0, ((x[:, None] - x[None, :]) / total) ** 2)
+    return lambda totals: const
 
 
 def _ordinal_distance(totals: np.ndarray) -> np.ndarray:

@@ -22,7 +22,9 @@ from pipeline.agreement.coefficients import (
     table_coefficient,
 )
 from pipeline.agreement.machine import Comparison, machine_rank, versus_majority
+from pipeline.agreement.readers import ReadOptions
 from pipeline.agreement.units import UnitRef
+from pipeline.errors import AgreementInputError
 
 LEVEL_ALIASES = {"framework": "dimension"}
 
@@ -240,11 +242,13 @@ def disagreements(table: CodingTable, units: Sequence[UnitRef] = ()) -> list[Dis
 
 @dataclass(frozen=True)
 class MachineInput:
-    """Machine suggestions to add as a coder: a table path and the score threshold."""
+    """Machine suggestions to add as a coder: a table (a file at ``path``, or the
+    DataFrame ``frame``) and the score threshold."""
 
-    path: str | Path
+    path: str | Path | None
     threshold: float | None = None
     level: str | None = None
+    frame: object | None = None  # a suggestion DataFrame; read from ``path`` when None
 
 
 def run_audit(
@@ -257,18 +261,30 @@ def run_audit(
     n_boot: int = 1000,
     seed: int = 0,
     min_cover: float = 0.5,
+    options: ReadOptions | None = None,
 ) -> AgreementReport:
-    """Read codings (and optional machine suggestions), roll up, compute everything."""
+    """Read codings (and optional machine suggestions), roll up, compute everything.
+
+    ``options``: size caps and unknown columns of the files (:class:`ReadOptions`)."""
     from pipeline.agreement.machine import load_suggestions, machine_cells
     from pipeline.agreement.readers import read_codings
     from pipeline.agreement.units import Unitizer
 
+    options = options or ReadOptions()
     known = _known_codes(codebook)
-    found = read_codings(codings, units, known, coders, Unitizer(min_cover))
+    found = read_codings(codings, units, known, coders, Unitizer(min_cover), options=options)
+    if not found:
+        raise AgreementInputError(
+            "no accepted codings to compare",
+            file=str(codings[0]) if codings else None,
+            hint="every row was rejected, or the files hold no codings.",
+        )
     table = build_table(found, units=None, coders=coders)
     name = None
     if machine is not None:
-        frame = load_suggestions(machine.path)
+        frame = machine.frame
+        if frame is None:
+            frame = load_suggestions(machine.path, options.limits)
         name, cells = machine_cells(frame, machine.threshold, machine.level)
         coded = set(table.units)
         table = table.with_coder(name, {u: c for u, c in cells.items() if u in coded})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.agreement.alpha import alpha_from_counts
+from pipeline.agreement.gwet import components
 
 GWET_POINT_METHODS = ("pa", "fleiss", "gwet", "bp")
 
@@ -27,29 +28,15 @@ def gwet_points(
 ) -> np.ndarray:
     """Point estimates (Gwet 2014 definitions, as irrCAC) from a units x categories count matrix.
 
-    ``method`` in :data:`GWET_POINT_METHODS`; returns one value per resample.
+    ``method`` in :data:`GWET_POINT_METHODS`; returns one value per resample (NaN
+    where chance agreement is 1).
     """
-    q = counts.shape[1]
-    r = counts.sum(axis=1)
-    rated = r >= 1
-    counts, r = counts[rated], r[rated]
-    w = np.ones((1, len(r))) if unit_weights is None else unit_weights[:, rated]
-    pair = r >= 2
-    agree = (counts * (counts @ weights.T - 1)).sum(axis=1)
-    pa_u = np.where(pair, agree / np.where(pair, r * (r - 1), 1), 0.0)
+    if method not in GWET_POINT_METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {GWET_POINT_METHODS}")
+    pa, pe = components(counts, method, weights, unit_weights)
+    if method == "pa":
+        return pa
     with np.errstate(divide="ignore", invalid="ignore"):
-        pa = (w @ pa_u) / (w @ pair.astype(float))
-        if method == "pa":
-            return pa
-        pi = (w @ (counts / r[:, None])) / w.sum(axis=1, keepdims=True)
-        if method == "fleiss":
-            pe = np.einsum("bk,kl,bl->b", pi, weights, pi)
-        elif method == "gwet":
-            pe = weights.sum() * (pi * (1 - pi)).sum(axis=1) / (q * (q - 1))
-        elif method == "bp":
-            pe = np.full(len(pa), weights.sum() / q**2)
-        else:
-            raise ValueError(f"unknown method {method!r}; use one of {GWET_POINT_METHODS}")
         value = (pa - pe) / (1 - pe)
     return np.where(pe < 1 - 1e-12, value, np.nan)
 

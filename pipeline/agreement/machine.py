@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.agreement.codings import CodingTable
 from pipeline.errors import AgreementInputError
 from pipeline.io import sha256_text
+from pipeline.userfiles import ReadLimits, read_frame
 
 SUGGESTION_COLUMNS = ("passage_id", "code_id", "score")
 NO_CODE = "NONE"
@@ -19,22 +20,14 @@ def machine_name(model: str) -> str:
     return f"groundcode:{sha256_text(model)[:12]}"
 
 
-def is_suggestion_table(path: Path) -> bool:
-    if path.suffix.lower() != ".csv":
-        return False
-    with open(path, encoding="utf-8-sig") as handle:
-        header = handle.readline().strip().split(",")
-    return all(col in header for col in SUGGESTION_COLUMNS)
-
-
-def load_suggestions(path: str | Path):
-    """A suggestion table (Parquet or CSV) as a DataFrame, checked for its columns."""
+def load_suggestions(path: str | Path, limits: ReadLimits | None = None):
+    """A suggestion table (Parquet, CSV or XLSX) as a DataFrame, checked for its columns."""
     import pandas as pd
 
     path = Path(path)
-    if not path.exists():
-        raise AgreementInputError("suggestions file not found", file=path)
-    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    frame = read_frame(
+        path, error=AgreementInputError, what="suggestions file", limits=limits, strings=False
+    )
     missing = [c for c in SUGGESTION_COLUMNS if c not in frame.columns]
     if missing:
         raise AgreementInputError(
@@ -42,6 +35,10 @@ def load_suggestions(path: str | Path):
             file=path,
             unit="header",
             hint="a suggestion table has passage_id, code_id, score, rank, level, method, model.",
+        )
+    if not pd.api.types.is_numeric_dtype(frame["score"]):
+        raise AgreementInputError(
+            "the score column holds text; scores are numbers", file=path, unit="column score"
         )
     return frame
 
@@ -71,11 +68,11 @@ def machine_cells(
     return machine_name("+".join(models)), {k: frozenset(v) for k, v in cells.items()}
 
 
-def read_suggestion_codings(path: Path) -> list:
+def read_suggestion_codings(path: Path, limits: ReadLimits | None = None) -> list:
     """Suggestion table given as a codings file: accepted rows, coder named after the model."""
     from pipeline.agreement.readers import RawCoding
 
-    frame = load_suggestions(path)
+    frame = load_suggestions(path, limits)
     name, cells = machine_cells(frame)
     return [
         RawCoding(code=code, coder=name, source=str(path), line=0, unit=unit)

@@ -9,10 +9,10 @@ like an id such as ``A06``, else the whole name).
 from __future__ import annotations
 
 import re
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline.errors import AgreementInputError
+from pipeline.userfiles import ReadLimits, read_member, xml_bytes
 
 NS = "urn:QDA-XML:project:1.0"
 _ID = re.compile(r"^[A-Za-z]{1,3}\d{1,4}$")
@@ -22,35 +22,22 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-def check_zip_names(path: Path, names: list[str]) -> None:
-    """Refuse archives whose entries would land outside the extraction folder."""
-    for name in names:
-        pure = PurePosixPath(name.replace("\\", "/"))
-        if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", name):
-            raise AgreementInputError(
-                f"zip entry {name!r} points outside the archive; refusing to read it",
-                file=path,
-                unit=f"entry {name}",
-                hint="re-export the project from your QDA program.",
-            )
-
-
-def _parse_project(path: Path):
+def _parse_project(path: Path, limits: ReadLimits | None):
     from lxml import etree
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_zip_names(path, archive.namelist())
-            data = archive.read("project.qde")
-    except KeyError:
-        raise AgreementInputError("no project.qde inside the archive", file=path) from None
-    except zipfile.BadZipFile as exc:
-        raise AgreementInputError(f"not a zip archive ({exc})", file=path) from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    data = read_member(
+        path, "project.qde", error=AgreementInputError, what="REFI-QDA project", limits=limits
+    )
+    data = xml_bytes(data, path, error=AgreementInputError)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise AgreementInputError(f"project.qde is not valid XML: {exc}", file=path) from None
+        raise AgreementInputError(
+            f"project.qde is not valid XML: {exc.msg}", file=path, unit=f"line {exc.lineno}"
+        ) from None
 
 
 def _code_ids(root) -> dict[str, str]:
@@ -62,19 +49,29 @@ def _code_ids(root) -> dict[str, str]:
     return ids
 
 
-def read_qdpx(path: str | Path) -> list:
-    """Span codings (:class:`RawCoding`) from every text selection's codings."""
+def _position(selection, key: str) -> int:
+    """A selection's offset; -1 (reported as a bad span) when it is not a whole number."""
+    try:
+        return int(selection.get(key, -1))
+    except ValueError:
+        return -1
+
+
+def read_qdpx(path: str | Path, limits: ReadLimits | None = None) -> list:
+    """Span codings (:class:`RawCoding`) from every text selection's codings.
+
+    ``limits``: how far ``project.qde`` may inflate (:class:`ReadLimits`)."""
     from pipeline.agreement.readers import RawCoding
 
     path = Path(path)
-    root = _parse_project(path)
+    root = _parse_project(path, limits)
     users = {u.get("guid", ""): u.get("name") or u.get("guid", "") for u in root.iter(_q("User"))}
     codes = _code_ids(root)
     rows = []
     for source in root.iter(_q("TextSource")):
         doc_id = Path(source.get("name") or source.get("guid", "")).stem
         for sel in source.iter(_q("PlainTextSelection")):
-            start, end = int(sel.get("startPosition", -1)), int(sel.get("endPosition", -1))
+            start, end = _position(sel, "startPosition"), _position(sel, "endPosition")
             for coding in sel.iter(_q("Coding")):
                 ref = coding.find(_q("CodeRef"))
                 target = "" if ref is None else ref.get("targetGUID", "")

@@ -6,6 +6,7 @@ collected with its file and line and raised at once as ``AgreementInputError``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +14,13 @@ from pathlib import Path
 from pipeline.agreement.codings import Coding
 from pipeline.agreement.units import Unitizer, UnitRef
 from pipeline.errors import AgreementInputError
+from pipeline.userfiles import ReadLimits, read_frame
 
-ACCEPT = {"accept", "accepted", "yes", "1", "true", "add", "added"}
+ACCEPT = {"", "accept", "accepted", "yes", "1", "true", "add", "added"}
 REJECT = {"reject", "rejected", "no", "0", "false"}
 MAX_LISTED = 50
+#: every column a codings table may have (a unit id, or a span doc_id/start/end)
+CODINGS_COLUMNS = ("unit", "doc_id", "start", "end", "code", "coder", "time", "decision")
 
 
 @dataclass(frozen=True)
@@ -37,45 +41,94 @@ class RawCoding:
 @dataclass
 class Problems:
     items: list[tuple[str, int, str]] = field(default_factory=list)
+    seen: set[tuple[str, int, str]] = field(default_factory=set)
 
     def add(self, source: str, line: int, message: str) -> None:
-        self.items.append((source, line, message))
+        """Record a problem once (a span row covering two units is one problem)."""
+        if (source, line, message) not in self.seen:
+            self.seen.add((source, line, message))
+            self.items.append((source, line, message))
 
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        shown = [f"{src}:{line}: {msg}" for src, line, msg in self.items[:MAX_LISTED]]
+        shown = [
+            f"{src}:{line}: {msg}" if line else f"{src}: {msg}"
+            for src, line, msg in self.items[:MAX_LISTED]
+        ]
         more = len(self.items) - len(shown)
         tail = f"\n  ... and {more} more" if more else ""
         first_src, first_line, _ = self.items[0]
         raise AgreementInputError(
             f"{len(self.items)} problem(s) in the codings:\n  " + "\n  ".join(shown) + tail,
             file=first_src,
-            unit=f"line {first_line}",
+            unit=f"line {first_line}" if first_line else None,
             hint="fix the listed rows (or pass the right --units/--codebook/--coders) and rerun.",
         )
 
 
-def read_table_rows(path: Path) -> list[RawCoding]:
-    """CSV/XLSX with ``unit`` or ``doc_id,start,end`` plus ``code``, ``coder`` [, time, decision]."""
-    import pandas as pd
+@dataclass(frozen=True)
+class ReadOptions:
+    """How codings files are read: the size caps, and whether columns outside
+    :data:`CODINGS_COLUMNS` are an error (default) or a warning."""
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str)
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame = frame.fillna("")
-    cols = set(frame.columns)
-    has_span = {"doc_id", "start", "end"} <= cols
-    needed = {"code", "coder"}
-    if not needed <= cols or not ("unit" in cols or has_span):
+    limits: ReadLimits = field(default_factory=ReadLimits.from_env)
+    ignore_columns: bool = False
+
+
+class AgreementInputWarning(UserWarning):
+    """Something in a codings file was left out (e.g. an unknown column with ignore_columns)."""
+
+
+def read_table_rows(path: Path, options: ReadOptions | None = None) -> list[RawCoding]:
+    """CSV/XLSX with ``unit`` or ``doc_id,start,end`` plus ``code``, ``coder`` [, time, decision]."""
+    options = options or ReadOptions()
+    frame = read_frame(path, error=AgreementInputError, what="codings file", limits=options.limits)
+    return _table_rows(path, frame, options)
+
+
+def _table_rows(path: Path, frame, options: ReadOptions) -> list[RawCoding]:
+    cols = [str(c) for c in frame.columns]
+    has_span = {"doc_id", "start", "end"} <= set(cols)
+    if not {"code", "coder"} <= set(cols) or not ("unit" in cols or has_span):
         raise AgreementInputError(
-            f"columns are {sorted(cols)}",
+            f"columns are {cols}",
             file=path,
             unit="line 1 (header)",
             hint="a codings table needs code, coder and either unit or doc_id, start, end.",
         )
+    _check_columns(path, cols, options.ignore_columns)
+    if frame.empty:
+        raise AgreementInputError(
+            "has a header but no codings",
+            file=path,
+            unit="line 2",
+            hint="add one row per judgment (unit or span, code, coder).",
+        )
+    frame.columns = cols
     return [_raw_row(path, i + 2, row, has_span) for i, row in enumerate(frame.to_dict("records"))]
+
+
+def _check_columns(path: Path, cols: list[str], ignore: bool) -> None:
+    unknown = [c for c in cols if c not in CODINGS_COLUMNS]
+    if not unknown:
+        return
+    listed = ", ".join(repr(c) for c in unknown)
+    expected = ", ".join(CODINGS_COLUMNS)
+    if ignore:
+        warnings.warn(
+            f"{path}: ignoring unknown column(s) {listed} (expected: {expected})",
+            AgreementInputWarning,
+            stacklevel=3,
+        )
+        return
+    raise AgreementInputError(
+        f"unknown column(s) {listed}; the columns of a codings table are {expected}",
+        file=path,
+        unit="line 1 (header)",
+        hint="rename the column (e.g. a misspelt decision), or pass --ignore-columns "
+        "to leave it out.",
+    )
 
 
 def _raw_row(path: Path, line: int, row: dict, has_span: bool) -> RawCoding:
@@ -91,26 +144,32 @@ def _raw_row(path: Path, line: int, row: dict, has_span: bool) -> RawCoding:
         return RawCoding(unit=unit, **common)
     try:
         start, end = int(float(row["start"])), int(float(row["end"]))
-    except ValueError:
+    except (ValueError, OverflowError):
         start, end = -1, -1
     return RawCoding(doc_id=str(row["doc_id"]).strip(), start=start, end=end, **common)
 
 
-def read_raw(path: str | Path) -> list[RawCoding]:
+def read_raw(path: str | Path, options: ReadOptions | None = None) -> list[RawCoding]:
     """Dispatch on the file type (suggestion tables are recognised by their columns)."""
-    from pipeline.agreement.machine import is_suggestion_table, read_suggestion_codings
+    from pipeline.agreement.machine import SUGGESTION_COLUMNS, read_suggestion_codings
     from pipeline.agreement.qdpx import read_qdpx
 
+    options = options or ReadOptions()
     path = Path(path)
     if not path.exists():
         raise AgreementInputError("codings file not found", file=path)
     suffix = path.suffix.lower()
     if suffix == ".qdpx":
-        return read_qdpx(path)
-    if suffix == ".parquet" or is_suggestion_table(path):
-        return read_suggestion_codings(path)
+        return read_qdpx(path, options.limits)
+    if suffix == ".parquet":
+        return read_suggestion_codings(path, options.limits)
     if suffix in (".csv", ".tsv", ".xlsx", ".xlsm"):
-        return read_table_rows(path)
+        frame = read_frame(
+            path, error=AgreementInputError, what="codings file", limits=options.limits
+        )
+        if all(col in frame.columns for col in SUGGESTION_COLUMNS):
+            return read_suggestion_codings(path, options.limits)
+        return _table_rows(path, frame, options)
     raise AgreementInputError(
         f"unknown codings format {suffix!r}",
         file=path,
@@ -125,6 +184,7 @@ def read_codings(
     coders: Sequence[str] | None = None,
     unitizer: Unitizer = Unitizer(),
     single_label: bool = False,
+    options: ReadOptions | None = None,
 ) -> list[Coding]:
     """Read, unitize and validate codings from every file; raise all problems at once.
 
@@ -132,8 +192,9 @@ def read_codings(
     given; spans then need units). ``known_codes``: allowed code ids (None: any).
     ``coders``: keep only these coders; a listed coder with no codings is an error.
     ``single_label``: one code per unit and coder; two different codes contradict.
+    ``options``: size caps and unknown columns (:class:`ReadOptions`).
     """
-    raw = [row for path in paths for row in read_raw(path)]
+    raw = [row for path in paths for row in read_raw(path, options)]
     problems = Problems()
     codings = _unitize(raw, units, unitizer, problems)
     _check_codes(raw, known_codes, problems)
@@ -210,6 +271,13 @@ def _check_decisions(pairs, problems: Problems) -> list[Coding]:
     decided: dict[tuple[str, str, str], tuple[bool, Coding]] = {}
     kept = []
     for coding, decision in pairs:
+        if decision not in ACCEPT | REJECT:
+            problems.add(
+                coding.source,
+                coding.line,
+                f"unknown decision {decision!r}; use accept or reject (or leave it empty)",
+            )
+            continue
         accept = decision not in REJECT
         key = (coding.unit, coding.code, coding.coder)
         if key in decided and decided[key][0] != accept:

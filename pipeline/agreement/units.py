@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import AgreementInputError
+from pipeline.userfiles import ReadLimits, read_frame
 
 UNIT_COLUMNS = ("id", "doc_id", "start", "end")
 
@@ -28,14 +29,10 @@ def units_from_passages(passages: Iterable) -> tuple[UnitRef, ...]:
     return tuple(UnitRef(p.id, p.doc_id, int(p.start), int(p.end), p.text) for p in passages)
 
 
-def load_units(path: str | Path) -> tuple[UnitRef, ...]:
-    """Read a passages table (Parquet or CSV with id, doc_id, start, end[, text])."""
-    import pandas as pd
-
+def load_units(path: str | Path, limits: ReadLimits | None = None) -> tuple[UnitRef, ...]:
+    """Read a passages table (Parquet, CSV or XLSX with id, doc_id, start, end[, text])."""
     path = Path(path)
-    if not path.exists():
-        raise AgreementInputError("units file not found", file=path)
-    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+    frame = read_frame(path, error=AgreementInputError, what="units file", limits=limits)
     missing = [c for c in UNIT_COLUMNS if c not in frame.columns]
     if missing:
         raise AgreementInputError(
@@ -44,9 +41,26 @@ def load_units(path: str | Path) -> tuple[UnitRef, ...]:
             unit="header",
             hint="a passages table needs id, doc_id, start, end (and text).",
         )
+    if frame.empty:
+        raise AgreementInputError("has a header but no passages", file=path, unit="line 2")
     texts = frame["text"] if "text" in frame.columns else [""] * len(frame)
     rows = zip(frame["id"], frame["doc_id"], frame["start"], frame["end"], texts, strict=True)
-    return tuple(UnitRef(str(i), str(d), int(s), int(e), str(t)) for i, d, s, e, t in rows)
+    return tuple(
+        UnitRef(str(i), str(d), _offset(s, path, n), _offset(e, path, n), str(t))
+        for n, (i, d, s, e, t) in enumerate(rows, start=2)
+    )
+
+
+def _offset(value, path: Path, line: int) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        raise AgreementInputError(
+            f"start/end {value!r} is not a character offset",
+            file=path,
+            unit=f"line {line}",
+            hint="start and end are whole numbers (character offsets into the document).",
+        ) from None
 
 
 @dataclass(frozen=True)

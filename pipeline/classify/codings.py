@@ -17,15 +17,10 @@ REJECT = {"reject", "rejected", "no", "0", "false"}
 
 def read_codings(path: str | Path) -> dict[str, set[str]]:
     """``{passage_id: accepted code ids}`` for every passage that appears in the file."""
-    import pandas as pd
+    from pipeline.userfiles import read_frame
 
     path = Path(path)
-    if not path.is_file():
-        raise ClassifyError("codings file not found", file=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str).fillna("")
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_frame(path, error=ClassifyError, what="codings file")
     unit = _column(frame, ("passage_id", "unit"), path)
     code = _column(frame, ("code_id", "code"), path)
     decisions = frame["decision"] if "decision" in frame else [""] * len(frame)

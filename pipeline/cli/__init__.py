@@ -18,6 +18,7 @@ from pipeline.errors import GroundcodeError
 _COMMAND_MODULES = (
     "pipeline.cli.ingest",
     "pipeline.cli.codebook",
+    "pipeline.cli.codebook_versions",
     "pipeline.cli.embed",
     "pipeline.cli.classify",
     "pipeline.cli.agree",

@@ -18,8 +18,8 @@ def cluster(
     """Cluster passages the codebook does not cover; write candidates.yaml (draft codes)."""
     from pipeline.cluster.adopt import write_candidates
     from pipeline.cluster.report import render_candidates_section
-    from pipeline.cluster.run import code_and_cluster
     from pipeline.config import load_config
+    from pipeline.engines.standalone import code_and_cluster
     from pipeline.io import atomic_write_text
 
     cfg = load_config(config)

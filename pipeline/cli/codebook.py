@@ -16,7 +16,8 @@ import typer
 from pipeline.cli.app import app
 
 codebook_app = typer.Typer(
-    help="Validate, show, export, import and merge codebooks (YAML, REFI-QDA .qdc, xlsx).",
+    help="Validate, show, export, import and merge codebooks (YAML, REFI-QDA .qdc, xlsx); "
+    "the versions a run's store keeps: history, diff, version.",
     no_args_is_help=True,
 )
 app.add_typer(codebook_app, name="codebook")

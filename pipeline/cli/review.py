@@ -18,8 +18,8 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
     require_extra("review", "groundcode review")
     from pipeline.codebook import load_codebook
     from pipeline.config import config_from_dict, load_config
-    from pipeline.engines.run import job_paths
     from pipeline.errors import ConfigError
+    from pipeline.paths import job_paths
     from pipeline.review.app import ReviewSettings, create_app
     from pipeline.store import open_store
 
@@ -45,7 +45,11 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
     store = open_store(url)
     settings = ReviewSettings(default_coder=coder, token=token, retrain_every=retrain_every,
                               seed=cfg.seed, host=host, allowed_hosts=allowed_hosts)
-    return create_app(store, cfg, load_codebook(cfg.codebook), settings), store
+    from pipeline.engines.codebooks import codebook_in_use
+
+    load_codebook(cfg.codebook)  # a bad file fails before the store is touched
+    book = codebook_in_use(store, Path(cfg.codebook), job_paths(cfg).output / "codebooks").book
+    return create_app(store, cfg, book, settings), store
 
 
 def _check_hosts(host: str, allowed_hosts: tuple[str, ...]) -> None:

@@ -26,10 +26,12 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """The main job: ingest -> clean -> segment -> embed -> classify -> cluster -> report.
+    """The main job: ingest -> clean -> segment -> embed -> classify -> cluster ->
+    saturation -> agreement, then the outputs from the store.
 
-    Incremental and resumable: unchanged documents are not processed again, and a
-    killed run picks up where it stopped.
+    Incremental and resumable: unchanged documents are not processed again, the
+    corpus stages are recomputed only when their inputs changed, and a killed run
+    picks up where it stopped. A stage with nothing to compute says why.
     """
     from pipeline.config import load_config
     from pipeline.engines.run import run_job
@@ -43,6 +45,8 @@ def run(
     )
     done = ", ".join(f"{k} {len(v)}" for k, v in result.processed.items())
     typer.echo(f"processed this run (documents): {done}")
+    if result.stages:
+        typer.echo("corpus stages: " + ", ".join(f"{k} {v}" for k, v in result.stages.items()))
     for name, rel in sorted(result.outputs.items()):
         typer.echo(f"{name}: {result.output / rel}")
     typer.echo(f"run.json: {result.run_json}")

@@ -27,8 +27,8 @@ def saturation(
 
     Options left out take their value from the config's ``saturation:`` section.
     """
-    from pipeline.cluster.run import code_and_cluster
     from pipeline.config import load_config
+    from pipeline.engines.standalone import code_and_cluster
     from pipeline.io import atomic_write_text
     from pipeline.saturation import (
         assess_reserved,

@@ -149,11 +149,14 @@ def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) ->
 
 def read_candidate_codes(path: str | Path) -> list[dict[str, Any]]:
     """The codes of a candidates file, without the draft-only keys."""
+    from pipeline.userfiles import read_text
+
     source = Path(path)
     if not source.is_file():
         raise CodebookError("candidates file not found", file=source)
+    text = read_text(source, error=CodebookError, what="candidates file").text
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         unit = f"line {mark.line + 1}" if mark is not None else None

@@ -5,9 +5,13 @@ initialisation UMAP itself uses): edges carry a heat-kernel weight scaled by the
 passages' own distances to their 7th neighbour (self-tuning spectral clustering),
 so dense and sparse regions count alike; the graph is symmetrised; the leading eigenvectors of the normalized
 adjacency ``D^-1/2 W D^-1/2`` (after the trivial one) give coordinates in which
-passages that share many neighbours sit close together. Everything is
-deterministic: exact neighbours, a dense eigensolver for small inputs and ARPACK
-with a seeded start vector for large ones.
+passages that share many neighbours sit close together. A graph with several
+connected components is solved one component at a time, so what is exactly equal
+in the mathematics (rows of one component along the directions that tell
+components apart) is equal bit for bit, and last-bit differences of the
+arithmetic (CPU, BLAS build, row order) cannot show up as structure. Everything is
+deterministic: exact neighbours, a dense eigensolver for small components and
+ARPACK with a seeded start vector for large ones.
 """
 
 from __future__ import annotations
@@ -76,12 +80,17 @@ class SpectralGraph:
     """The normalized k-NN affinity ``D^-1/2 W D^-1/2`` of X and its leading eigenvectors.
 
     Learned state: ``neighbours_`` (each row's k-NN indices), ``isolated_`` (the
-    rows :func:`isolated` picks out), ``affinity_``, ``sqrt_degree_`` and
+    rows :func:`isolated` picks out), ``affinity_``, ``sqrt_degree_``,
+    ``component_labels_`` (each row's connected component, 0 = the largest) and
     ``components_``: one unit vector ``D^1/2 1_c`` per connected component of the
     graph (largest component first). Those span the eigenvalue-1 space exactly, so
-    :meth:`eigen` takes them as they are and asks the solver only for the rest, on
-    the affinity with them deflated: a repeated eigenvalue 1 (several disconnected
-    groups) can then never make the solver miss a group.
+    :meth:`eigen` takes them as they are and asks the solver only for the rest.
+
+    The rest is solved one component at a time (the affinity is block-diagonal over
+    the components, so its spectrum is the union of theirs): every further
+    eigenvector is exactly zero outside its own component, and a component that gets
+    none of them sits at one exact point of :meth:`coordinates`, not at a cloud of
+    rounding noise that a density clusterer would read as structure.
     """
 
     def __init__(self, n_neighbors: int = 15, seed: int = 0) -> None:
@@ -96,7 +105,8 @@ class SpectralGraph:
         self.sqrt_degree_ = np.sqrt(np.maximum(np.asarray(graph.sum(axis=1)).ravel(), 1e-12))
         inv_sqrt = sp.diags(1.0 / self.sqrt_degree_)
         self.affinity_ = (inv_sqrt @ graph @ inv_sqrt).tocsr()
-        self.components_ = _component_vectors(graph, self.sqrt_degree_)
+        self.component_labels_ = _component_labels(graph)
+        self.components_ = _component_vectors(self.component_labels_, self.sqrt_degree_)
         self.neighbours_ = idx
         self.isolated_ = isolated(dist, idx)
         return self
@@ -107,9 +117,7 @@ class SpectralGraph:
         count = max(1, min(count, n - 1))
         if count <= parts:
             return np.ones(count), self.components_[:, :count]
-        values, vectors = _deflated_leading(
-            self.affinity_, self.components_, count - parts, self.seed
-        )
+        values, vectors = self._within(count - parts)
         return np.r_[np.ones(parts), values], np.column_stack([self.components_, vectors])
 
     def coordinates(self, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,20 +125,47 @@ class SpectralGraph:
 
         Coordinates are ``D^-1/2`` times the eigenvectors (the trivial direction
         ``D^1/2 1`` removed), signs fixed so each column's largest entry is positive;
-        rows are not normalized.
+        rows are not normalized. The eigenvalue-1 columns that tell components apart
+        are one exact value per component (all rows of a component share them bit
+        for bit).
         """
         n, parts = self.components_.shape
         count = max(1, min(count, n - 2))
-        within = _without_trivial(self.components_, self.sqrt_degree_)
-        values, vectors = np.ones(within.shape[1]), within
-        if count > within.shape[1]:
-            rest = count - within.shape[1]
-            more_values, more = _deflated_leading(self.affinity_, self.components_, rest, self.seed)
-            values, vectors = np.r_[values, more_values], np.column_stack([vectors, more])
-        coords = vectors[:, :count] / self.sqrt_degree_[:, None]
+        table = _between_table(self.component_labels_, self.sqrt_degree_)
+        values, coords = np.ones(parts - 1), table[self.component_labels_]
+        if count > parts - 1:
+            more_values, more = self._within(count - parts + 1)
+            values = np.r_[values, more_values]
+            coords = np.column_stack([coords, more / self.sqrt_degree_[:, None]])
+        coords = coords[:, :count]
         pivot = np.abs(coords).argmax(axis=0)
         coords = coords * np.sign(coords[pivot, np.arange(coords.shape[1])])
         return values[:count], coords
+
+    def _within(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``count`` leading eigenpairs orthogonal to the component vectors.
+
+        Each component's own leading pairs (its indicator deflated), pooled and
+        ranked by eigenvalue (ties: the larger component first, then its own order);
+        each vector is zero outside its component.
+        """
+        n = self.components_.shape[0]
+        pooled_values, pooled_vectors = [], []
+        for part in range(self.components_.shape[1]):
+            rows = np.flatnonzero(self.component_labels_ == part)
+            wanted = min(count, rows.size - 1)
+            if wanted < 1:
+                continue
+            block = self.affinity_[rows][:, rows]
+            indicator = self.components_[rows, part : part + 1]
+            values, vectors = _deflated_leading(block, indicator, wanted, self.seed)
+            full = np.zeros((n, wanted))
+            full[rows] = vectors
+            pooled_values.append(values)
+            pooled_vectors.append(full)
+        values = np.concatenate(pooled_values)
+        order = np.argsort(-values, kind="stable")[:count]
+        return values[order], np.column_stack(pooled_vectors)[:, order]
 
 
 def spectral_embedding(
@@ -146,39 +181,56 @@ def spectral_embedding(
     return normalize_rows(coords * values), graph.neighbours_
 
 
-def _component_vectors(graph, sqrt_degree: np.ndarray) -> np.ndarray:
+def _component_labels(graph) -> np.ndarray:
+    """Connected component of each row, numbered by size (largest first), ties by first row."""
     from scipy.sparse.csgraph import connected_components
 
     _, labels = connected_components(graph, directed=False)
     ids, first, sizes = np.unique(labels, return_index=True, return_counts=True)
     order = sorted(range(len(ids)), key=lambda j: (-sizes[j], first[j]))
-    vectors = np.zeros((len(labels), len(ids)))
-    for col, j in enumerate(order):
-        member = labels == ids[j]
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    return rank[np.searchsorted(ids, labels)]
+
+
+def _component_vectors(labels: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:
+    vectors = np.zeros((len(labels), int(labels.max()) + 1))
+    for col in range(vectors.shape[1]):
+        member = labels == col
         vectors[member, col] = sqrt_degree[member] / np.linalg.norm(sqrt_degree[member])
     return vectors
 
 
-def _without_trivial(components: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:
-    """Orthonormal basis of the component span with the direction ``D^1/2 1`` removed."""
-    if components.shape[1] == 1:
-        return components[:, :0]
-    trivial = sqrt_degree / np.linalg.norm(sqrt_degree)
-    rest = components - np.outer(trivial, trivial @ components)
-    left, _, _ = np.linalg.svd(rest, full_matrices=False)
-    return left[:, : components.shape[1] - 1]
+def _between_table(labels: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:
+    """Per-component coordinates of the eigenvalue-1 space without ``D^1/2 1``: (c, c-1).
+
+    Component c's vector is ``D^1/2 1_c / sqrt(vol_c)``; in that basis ``D^1/2 1`` is
+    ``sqrt(vol)``, so an orthonormal complement ``Q`` of it gives eigenvectors whose
+    ``D^-1/2``-scaled entries are ``Q[c] / sqrt(vol_c)`` on every row of component c.
+    """
+    root_volume = np.sqrt(np.bincount(labels, weights=sqrt_degree**2))
+    parts = len(root_volume)
+    if parts == 1:
+        return np.zeros((1, 0))
+    trivial = root_volume / np.linalg.norm(root_volume)
+    left, _, _ = np.linalg.svd(np.eye(parts) - np.outer(trivial, trivial))
+    return left[:, : parts - 1] / root_volume[:, None]
 
 
 def _deflated_leading(affinity, known: np.ndarray, count: int, seed: int):
-    """``count`` leading eigenpairs of ``affinity - known known^T``, largest first."""
+    """``count`` leading eigenpairs of the affinity orthogonal to the unit columns of ``known``.
+
+    ``known`` are eigenvectors of eigenvalue 1; they are shifted to -2, below the
+    whole spectrum of a normalized affinity ([-1, 1]), so they never come first.
+    """
     n = affinity.shape[0]
     if n <= _DENSE_LIMIT or count >= n - 1:
-        values, vectors = np.linalg.eigh(affinity.toarray() - known @ known.T)
+        values, vectors = np.linalg.eigh(affinity.toarray() - 3.0 * known @ known.T)
     else:
         from scipy.sparse.linalg import LinearOperator, eigsh
 
         operator = LinearOperator(
-            (n, n), matvec=lambda x: affinity @ x - known @ (known.T @ x), dtype=np.float64
+            (n, n), matvec=lambda x: affinity @ x - 3.0 * known @ (known.T @ x), dtype=np.float64
         )
         start = np.random.default_rng(seed).uniform(0.5, 1.5, n)
         start -= known @ (known.T @ start)

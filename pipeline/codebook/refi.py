@@ -277,7 +277,10 @@ def qdc_to_codebook(data: bytes, source: str | Path = "<qdc>") -> Codebook:
 
 
 def import_qdc(path: str | Path) -> Codebook:
+    from pipeline.userfiles import read_bytes, xml_bytes
+
     file = Path(path)
     if not file.is_file():
         raise CodebookError("REFI-QDA codebook file not found", file=file)
-    return qdc_to_codebook(file.read_bytes(), source=file)
+    data = read_bytes(file, error=CodebookError, what="REFI-QDA codebook")
+    return qdc_to_codebook(xml_bytes(data, file, error=CodebookError), source=file)

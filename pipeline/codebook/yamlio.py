@@ -20,12 +20,14 @@ Loc = tuple[str | int, ...]
 
 def read_yaml(path: str | Path) -> tuple[Any, dict[Loc, int], list[tuple[Loc, str]]]:
     """Parse ``path``; return (data, line map, duplicate-key problems)."""
+    from pipeline.userfiles import read_text
+
     file = Path(path)
     if not file.is_file():
         raise CodebookError(
             "codebook file not found", file=file, hint="check the path or the config's `codebook:`."
         )
-    text = file.read_text(encoding="utf-8")
+    text = read_text(file, error=CodebookError, what="codebook file").text
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
         node = yaml.compose(text, Loader=loader)

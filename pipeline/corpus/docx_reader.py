@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from pipeline.errors import IngestError
+from pipeline.userfiles import check_archive
 
 CELL_SEPARATOR = " | "
 
@@ -35,6 +36,7 @@ def _open(path: Path):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_archive(path, error=IngestError, what="DOCX")
     try:
         return docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.corpus.formats import SUPPORTED_SUFFIXES, TABLE_SUFFIXES
 from pipeline.errors import ManifestError
+from pipeline.userfiles import read_text
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.csv")
 CASE_FIELDS = ("enterprise_type", "enterprise", "title", "edition", "year", "arena", "reserved")
@@ -285,14 +286,7 @@ def load_manifest(path: str | Path, cache_dir: str | Path | None = None) -> Mani
     a manifest whose data JSON cannot hold exactly is parsed every time.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ManifestError("manifest file not found", file=path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ManifestError(
-            "manifest is not UTF-8 text", file=path, hint="save it as UTF-8"
-        ) from None
+    text = read_text(path, error=ManifestError, what="manifest file").text
     root = path.parent.resolve()
     if path.suffix.lower() == ".csv":
         name, raw = None, _csv_entries(path, text)

@@ -19,6 +19,7 @@ from pipeline.corpus.language import detect_language
 from pipeline.corpus.normalize import normalize_text
 from pipeline.errors import IngestError
 from pipeline.io import sha256_text
+from pipeline.userfiles import check_size
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def _check_file(path: Path) -> str:
         raise IngestError("file not found", file=path)
     if path.stat().st_size == 0:
         raise IngestError("file is empty", file=path, hint="remove it or add its text")
+    check_size(path, error=IngestError, what="file")
     return suffix
 
 

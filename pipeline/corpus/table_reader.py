@@ -20,6 +20,7 @@ from typing import Any
 from pipeline.corpus.formats import TABLE_SUFFIXES
 from pipeline.corpus.txt import decode_bytes
 from pipeline.errors import IngestError
+from pipeline.userfiles import check_archive, check_size
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def _read_csv(path: Path) -> TableData:
 def _read_xlsx(path: Path, sheet: str | None) -> TableData:
     import openpyxl
 
+    check_archive(path, error=IngestError, what="XLSX")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -109,6 +111,7 @@ def read_rows(path: str | Path, *, sheet: str | None = None) -> TableData:
         )
     if path.stat().st_size == 0:
         raise IngestError("file is empty", file=path)
+    check_size(path, error=IngestError, what="table")
     if suffix == ".csv":
         data = _read_csv(path)
     elif suffix == ".xlsx":

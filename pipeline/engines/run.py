@@ -1,7 +1,9 @@
 """``groundcode run``: the main job, stage by stage, against the store.
 
-ingest -> clean -> segment -> embed -> fit coder -> classify -> cluster ->
-saturation / agreement -> outputs. The store is the single source of truth:
+The stages and what each reads and writes are declared in
+:mod:`pipeline.engines.stages` (ingest -> clean -> segment -> embed -> fit ->
+classify -> cluster -> saturation -> agreement); then the outputs are rendered
+from the store (:mod:`pipeline.report.export`). The store is the single source of truth:
 
 * **incremental** — a document is re-segmented only when its content (text,
   manifest attributes, cleaning removals) or the segment settings changed; it is
@@ -14,36 +16,32 @@ saturation / agreement -> outputs. The store is the single source of truth:
 * **resumable** — results are written in checkpoints of whole documents, each
   in its own transaction, and a document's stage mark is written after its rows.
   A run killed at any point redoes at most the checkpoint it was in.
+* **stored corpus stages** — cluster, saturation and agreement keep their results
+  in the store with the hash of their inputs; an unchanged input means no work.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-import signal
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.config import RunConfig, resolved_config_dict
-from pipeline.corpus.document import Document
+from pipeline.engines.context import FAULT_ENV, RunContext
+from pipeline.engines.document_stages import (  # noqa: F401 - re-exported
+    checkpoints,
+    coded_document,
+    settings_hash,
+)
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_write_text, sha256_text
+from pipeline.paths import JobPaths, job_paths
 from pipeline.runinfo import RunInfo
-from pipeline.segment.passage import Passage
 
-FAULT_ENV = "GROUNDCODE_FAULT"  # test hook: "<stage>:<n>" = kill -9 after n checkpoints
-
-
-@dataclass(frozen=True)
-class JobPaths:
-    output: Path
-    store_url: str
-    cache_dir: Path
-    models_dir: Path
+__all__ = ["FAULT_ENV", "JobPaths", "JobResult", "coder_key", "job_paths", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -52,59 +50,10 @@ class JobResult:
     run_id: str
     run_json: Path
     counts: dict[str, int]
-    processed: dict[str, list[str]]  # stage -> document ids processed in this run
+    processed: dict[str, list[str]]  # document stage -> document ids processed in this run
     outputs: dict[str, str]
-
-
-def job_paths(config: RunConfig) -> JobPaths:
-    out = Path(config.output)
-    url = config.store or f"sqlite:///{out / 'groundcode.db'}"
-    cache = Path(config.embed.cache_dir) if config.embed.cache_dir else out / "cache"
-    return JobPaths(out, url, cache, out / "models")
-
-
-def settings_hash(*sections) -> str:
-    data = [s.model_dump(mode="json") if hasattr(s, "model_dump") else s for s in sections]
-    return sha256_text(json.dumps(data, sort_keys=True, default=str))[:16]
-
-
-def coded_document(doc: Document, removals) -> Document:
-    """The document as the pipeline codes it: its hash covers text, attributes and removals."""
-    spans = [(r.start, r.end, r.reason) for r in removals]
-    key = json.dumps([doc.sha256 or sha256_text(doc.text), doc.meta, spans], sort_keys=True,
-                     ensure_ascii=False, default=str)
-    return dataclasses.replace(doc, sha256=sha256_text(key))
-
-
-def checkpoints(
-    docs: Sequence[Document], passages: dict[str, list[Passage]], size: int
-) -> Iterator[list[Document]]:
-    """Whole documents grouped until a group holds at least ``size`` passages."""
-    group: list[Document] = []
-    count = 0
-    for doc in docs:
-        group.append(doc)
-        count += len(passages.get(doc.id, []))
-        if count >= size:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group
-
-
-class _Fault:
-    """Kill this process (SIGKILL, like ``kill -9``) after ``n`` checkpoints of a stage."""
-
-    def __init__(self) -> None:
-        spec = os.environ.get(FAULT_ENV, "")
-        stage, _, n = spec.partition(":")
-        self.stage, self.left = stage, int(n) if n.isdigit() else -1
-
-    def tick(self, stage: str) -> None:
-        if stage == self.stage and self.left > 0:
-            self.left -= 1
-            if self.left == 0:
-                os.kill(os.getpid(), signal.SIGKILL)
+    # corpus stage -> "computed" | "unchanged" | "skipped" (see corpus_stages)
+    stages: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(
@@ -116,108 +65,43 @@ def run_job(
 ) -> JobResult:
     """Run the whole job for ``config``; see the module docstring for the guarantees."""
     from pipeline import __version__
-    from pipeline.clean import clean_corpus, write_audit
     from pipeline.codebook import load_codebook
-    from pipeline.corpus import load_corpus
-    from pipeline.engines.backend import CodingJob, make_backend
-    from pipeline.store import StageHashes, open_store
+    from pipeline.embed import make_embedder
+    from pipeline.engines.backend import make_backend
+    from pipeline.engines.codebooks import codebook_in_use
+    from pipeline.engines.stages import run_stages
+    from pipeline.report.export import export_outputs
+    from pipeline.store import open_store
 
     if config.codebook is None:
         raise ConfigError("no codebook configured", unit="codebook",
                           hint="set codebook: path/to/codebook.yaml in the run config.")
     paths = job_paths(config)
     paths.output.mkdir(parents=True, exist_ok=True)
-    book = load_codebook(config.codebook)
+    load_codebook(config.codebook)  # a bad codebook file fails before anything is opened
     info = RunInfo(config=resolved_config_dict(config), seed=config.seed)
-    info.codebook_hash = book.hash
-    fault = _Fault()
-    processed: dict[str, list[str]] = {}
     backend = make_backend(config)
     store = open_store(paths.store_url)
     try:
-        from pipeline.embed import make_embedder
-
-        embedder_id = make_embedder(config.embed).id
-        info.embedder_id = embedder_id
+        in_use = codebook_in_use(store, Path(config.codebook), paths.output / "codebooks")
+        book = in_use.book
+        info.codebook_hash = book.hash
+        if in_use.file_hash != book.hash:
+            info.extra["codebook_version"] = {"file": in_use.file_hash, "in_use": book.hash}
+            echo(f"codebook: version {book.hash[:12]} (made in review from the file's "
+                 f"{in_use.file_hash[:12]})")
+        info.embedder_id = make_embedder(config.embed).id
         run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
-        store.runs.start_run(run_id, info.config, __version__, config.seed, book.hash, embedder_id)
-        store.codebooks.save_codebook(book.id, book.hash, Path(config.codebook).read_text("utf-8"),
-                                      getattr(book, "version", "") or "")
-
-        with info.timed("ingest"):
-            corpus = load_corpus(config.corpus, cache_dir=paths.cache_dir)
-        info.input_hashes = dict(corpus.input_hashes)
-        with info.timed("clean"):
-            cleaned = clean_corpus(corpus.documents, config.clean,
-                                   memo_path=paths.cache_dir / "clean-near-duplicates.npz")
-        write_audit(cleaned, paths.output / "clean_audit.csv")
-        docs = [coded_document(r.document, r.removals) for r in cleaned]
-        removals = {r.document.id: r.removals for r in cleaned}
-        corpus_id = corpus.name
-
-        with info.timed("segment"):
-            processed["segment"] = _segment(store, config, corpus_id, docs, removals, progress)
-        gone = store.documents.document_ids(corpus_id) - {d.id for d in docs}
-        if gone:
-            store.remove_documents(gone)
-            echo(f"removed {len(gone)} document(s) no longer in the corpus")
-
-        codable: dict[str, list[Passage]] = {d.id: [] for d in docs}
-        for passage in store.documents.corpus_passages(corpus_id):  # one query, doc order
-            if passage.codable and passage.doc_id in codable:
-                codable[passage.doc_id].append(passage)
-        seg_hash = settings_hash(config.clean, config.segment)
-        job = CodingJob(config.embed, paths.cache_dir, Path(config.codebook))
-
-        with info.timed("embed"):
-            pending = store.pending_documents(corpus_id, docs, "", embedder_id, "embedded", seg_hash)
-            processed["embed"] = [d.id for d in pending]
-            for group in checkpoints(pending, codable, config.checkpoint_passages):
-                rows = [p for d in group for p in codable[d.id]]
-                backend.embed(job, rows)
-                store.state.mark_stages("embedded", {
-                    d.id: StageHashes(d.sha256, "", embedder_id, seg_hash) for d in group})
-                fault.tick("embed")
-
-        all_passages = [p for d in docs for p in codable[d.id]]
-        with info.timed("fit"):
-            coder_path = _coder(config, job, backend, book, all_passages, paths, refit)
-        job = dataclasses.replace(job, coder_path=coder_path)
-        coder_key = f"{seg_hash}:{coder_path.name}"
-        info.extra["coder"] = str(coder_path.relative_to(paths.output)) \
-            if coder_path.is_relative_to(paths.output) else str(coder_path)
-
-        with info.timed("classify"):
-            pending = store.pending_documents(
-                corpus_id, docs, book.hash, embedder_id, "classified", coder_key)
-            processed["classify"] = [d.id for d in pending]
-            for group in checkpoints(pending, codable, config.checkpoint_passages):
-                rows = [p for d in group for p in codable[d.id]]
-                vectors = backend.embed(job, rows)
-                coded = backend.classify(job, rows, vectors)
-                ids = [p.id for d in group for p in store.documents.passages(doc_id=d.id)]
-                store.replace_suggestions(ids, coded.suggestions, book.hash, coder_path.name)
-                store.state.mark_stages("classified", {
-                    d.id: StageHashes(d.sha256, book.hash, embedder_id, coder_key) for d in group})
-                fault.tick("classify")
-
-        from pipeline.report.export import export_outputs
-
+        store.runs.start_run(run_id, info.config, __version__, config.seed, book.hash,
+                             info.embedder_id)
+        ctx = RunContext(config, paths, store, book, backend, info, info.embedder_id,
+                         in_use.path, refit=refit, progress=progress, echo=echo)
+        products = run_stages(ctx)
+        view = products.values["suggestions"]
         with info.timed("outputs"):
-            written = export_outputs(
-                store, config, book, corpus_id=corpus_id, job=job, backend=backend,
-                info=info, progress=progress, refit=refit,
-            )
-        counts = {k: v for k, v in store.counts().items()
-                  if k in ("documents", "passages", "suggestions", "codings")}
-        counts |= {f"processed_{k}": len(v) for k, v in processed.items()}
-        info.counts = counts
-        info.outputs = written
-        info.extra["processed"] = processed
-        info.extra["store"] = store.url
-        store.runs.finish_run(run_id, "finished", info.timings, counts)
-        run_json = info.write(paths.output / "run.json")
-        return JobResult(paths.output, run_id, run_json, counts, processed, written)
+            written = export_outputs(store, config, book, corpus_id=view.corpus_id,
+                                     view=view.view, info=info, cache_dir=paths.cache_dir)
+        return _finish(ctx, run_id, written)
     except BaseException:
         try:
             store.runs.finish_run(run_id, "failed", info.timings, info.counts)
@@ -229,19 +113,21 @@ def run_job(
         store.close()
 
 
-def _segment(store, config, corpus_id, docs, removals, progress) -> list[str]:
-    from pipeline.progress import track
-    from pipeline.segment import Segmenter
-    from pipeline.store import StageHashes
-
-    seg_hash = settings_hash(config.clean, config.segment)
-    pending = store.pending_documents(corpus_id, docs, "", "", "segmented", seg_hash)
-    segmenter = Segmenter(config.segment)
-    for doc in track(pending, "segment", total=len(pending), enabled=progress):
-        passages = segmenter.segment(doc, removals[doc.id])
-        store.replace_document(doc, passages, corpus_id)
-        store.mark_stage(doc.id, "segmented", StageHashes(doc.sha256, "", "", seg_hash))
-    return [d.id for d in pending]
+def _finish(ctx: RunContext, run_id: str, written: dict[str, str]) -> JobResult:
+    """Record the run as finished (counts, outputs, what each stage did) and write run.json."""
+    store, info = ctx.store, ctx.info
+    counts = {k: v for k, v in store.counts().items()
+              if k in ("documents", "passages", "suggestions", "codings")}
+    counts |= {f"processed_{k}": len(v) for k, v in ctx.processed.items()}
+    info.counts = counts
+    info.outputs = written
+    info.extra["processed"] = ctx.processed
+    info.extra["corpus_stages"] = ctx.outcomes
+    info.extra["store"] = store.url
+    store.runs.finish_run(run_id, "finished", info.timings, counts)
+    run_json = info.write(ctx.paths.output / "run.json")
+    return JobResult(ctx.paths.output, run_id, run_json, counts, ctx.processed, written,
+                     ctx.outcomes)
 
 
 def coder_key(config: RunConfig, book, codings) -> str:

@@ -68,6 +68,17 @@ def _top_blocks(tables: ReportTables, codebook, labels, n: int) -> list[dict]:
     return blocks
 
 
+def arena_note(tables: ReportTables) -> str:
+    """Why the main category × arena heatmap is empty, with the numbers."""
+    docs = tables.documents
+    with_arena = int(docs["arena"].notna().sum()) if "arena" in docs.columns else 0
+    if with_arena == 0:
+        return (f"No heatmap: none of the {len(docs)} documents has an action arena (the "
+                "manifest's arena attribute), so codes cannot be counted by arena.")
+    return (f"No heatmap: {with_arena} of {len(docs)} documents have an action arena, but none "
+            "of their passages has an accepted code.")
+
+
 def render_report(
     tables: ReportTables,
     codebook,
@@ -86,8 +97,8 @@ def render_report(
     )
     arena = frequency_by(tables, "arena")
     co = cooccurrence(tables)
-    doc_cols = [c for c in ("id", "kind", "lang", "enterprise_type", "enterprise", "arena", "edition",
-                            "year", "reserved", "group") if c in tables.documents.columns]
+    doc_cols = [c for c in ("id", "title", "kind", "lang", "enterprise_type", "enterprise", "arena",
+                            "edition", "year", "reserved", "group") if c in tables.documents.columns]
     coded = tables.codings["passage_id"].nunique()
     context = {
         "title": title,
@@ -106,6 +117,7 @@ def render_report(
         "arena_figure": Markup(figures.fragment(
             figures.heatmap(arena, "主范畴 × 行动场域 Main category × arena", labels), "arena-heatmap"))
         if not arena.empty else "",
+        "arena_note": "" if not arena.empty else arena_note(tables),
         "cooccurrence_figure": Markup(figures.fragment(
             figures.heatmap(co, "编码共现 Co-occurrence of main categories", labels), "cooccurrence"))
         if not co.empty else "",

@@ -213,7 +213,7 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
         store.codings.record_decision(
             session.coder, passage_id, code_id or None, action,
             shown=code_id if hit else None, score=hit.score if hit else None,
-            model=hit.model if hit else None,
+            model=hit.model if hit else None, codebook_hash=book.hash,
         )
         trainer.note_decision()
         strategy, filters = filters_of(_params(back))
@@ -307,8 +307,13 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
             return Response(f"unknown code(s) {', '.join(unknown)}", status_code=400)
         adjudicator = f"adjudicator:{session.coder}"
         for code in chosen or [None]:
-            store.codings.record_decision(adjudicator, passage_id, code, "adjudicate")
+            store.codings.record_decision(adjudicator, passage_id, code, "adjudicate",
+                                          codebook_hash=book.hash)
         return RedirectResponse("/agreement#" + passage_id, status_code=303)
+
+    from pipeline.review.candidate_routes import Helpers, add_candidate_routes
+
+    add_candidate_routes(app, Helpers(store, book.hash, render, check_csrf, session_of))
 
     # -- exports (read-only) ----------------------------------------------------------------
     @app.get("/export.xlsx")

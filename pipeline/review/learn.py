@@ -101,8 +101,8 @@ class Trainer:
         from pipeline.classify.run import build_coder, suggest_levels
         from pipeline.classify.settings import ClassifySettings
         from pipeline.embed import embed_passages, make_embedder
-        from pipeline.engines.run import job_paths
         from pipeline.errors import ClassifyError
+        from pipeline.paths import job_paths
 
         decisions = self.store.codings.decisions()
         labels, used = labels_from_decisions(decisions)
@@ -191,7 +191,7 @@ def restored_status(store, config, book) -> TrainerStatus:
     import sqlalchemy as sa
 
     from pipeline.classify.persist import CARD
-    from pipeline.engines.run import job_paths
+    from pipeline.paths import job_paths
     from pipeline.store import schema as t
 
     s = t.suggestions

@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.io import atomic_write_text
+from pipeline.saturation.accepted import AcceptedCategories
 from pipeline.saturation.measures import BootstrapSummary, SaturationMeasures
 from pipeline.saturation.reserved import ReservedVerdict
 
@@ -38,6 +39,7 @@ def write_saturation(
     measures: SaturationMeasures,
     bootstrap: BootstrapSummary,
     verdict: ReservedVerdict | None = None,
+    accepted: AcceptedCategories | None = None,
 ) -> dict[str, Path]:
     import pandas as pd
 
@@ -50,6 +52,8 @@ def write_saturation(
         "bootstrap": asdict(bootstrap),
         "reserved": asdict(verdict) if verdict is not None else None,
     }
+    if accepted is not None:
+        payload["accepted"] = asdict(accepted) | {"saturated": accepted.saturated}
     atomic_write_text(json_path, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True))
     return {"csv": csv_path, "json": json_path}
 
@@ -109,10 +113,42 @@ def _verdict_html(verdict: ReservedVerdict | None) -> str:
     )
 
 
+def _accepted_html(accepted: AcceptedCategories | None) -> str:
+    if accepted is None:
+        return ""
+    head = "<h3>Categories researchers accepted (the study's criterion)</h3>"
+    if not accepted.decisions:
+        return head + (
+            '<p class="note" id="accepted-none">No category has been accepted by a researcher '
+            "yet: accept candidate categories on the candidates page of <code>groundcode "
+            "review</code> (or accept codes on passages), then run again.</p>")
+    if accepted.saturated is None:
+        word = "no reserved case is configured (manifest <code>reserved: true</code>)"
+    elif accepted.saturated:
+        word = "<strong>saturated</strong>: the reserved cases added no accepted category"
+    else:
+        word = (f"<strong>not saturated</strong>: the reserved cases added "
+                f"{len(accepted.reserved_new)} accepted categor"
+                f"{'y' if len(accepted.reserved_new) == 1 else 'ies'}: "
+                f"{escape(', '.join(accepted.reserved_new))}")
+    reserved = set(accepted.reserved)
+    rows = "".join(
+        f"<tr><td>{escape(step.case_id)}{' (reserved)' if step.case_id in reserved else ''}</td>"
+        f"<td>{step.codes}</td><td>{step.new_codes}</td><td>{step.cumulative}</td>"
+        f"<td>{escape(', '.join(new)) or '–'}</td></tr>"
+        for step, (_, new) in zip(accepted.steps, accepted.new_by_case, strict=True)
+        if step.codes)
+    return (f'{head}<p class="verdict" id="accepted-verdict">{word}. {accepted.decisions} '
+            "accepted (case, category) decisions.</p><table id=\"accepted-table\"><thead><tr>"
+            "<th>case</th><th>accepted categories</th><th>new</th><th>cumulative</th>"
+            f"<th>first accepted here</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
 def render_saturation_section(
     measures: SaturationMeasures,
     bootstrap: BootstrapSummary,
     verdict: ReservedVerdict | None = None,
+    accepted: AcceptedCategories | None = None,
 ) -> str:
     """``<section id="saturation">``: verdict, Guest et al. measures, curve and bootstrap."""
     point = measures.saturation_case
@@ -130,5 +166,6 @@ def render_saturation_section(
     )
     return (
         '<section id="saturation"><h2>Saturation</h2>'
-        f"{_verdict_html(verdict)}{summary}{_figures(measures, bootstrap)}</section>"
+        f"{_verdict_html(verdict)}{summary}{_figures(measures, bootstrap)}"
+        f"{_accepted_html(accepted)}</section>"
     )

@@ -11,6 +11,7 @@ whitespace and tokens without any letter (pure numbers, symbols) are dropped.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Iterable
@@ -32,6 +33,13 @@ def _require_file(path: Path, what: str) -> Path:
     return path
 
 
+def _read_list(path: Path, what: str) -> str:
+    """A word list's text, decoded like a corpus file (UTF-8, GB18030, ...)."""
+    from pipeline.userfiles import read_text
+
+    return read_text(path, error=SegmentError, what=what).text
+
+
 @lru_cache(maxsize=8)
 def _jieba(dicts: tuple[Path, ...]):
     import jieba
@@ -40,8 +48,9 @@ def _jieba(dicts: tuple[Path, ...]):
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for path in dicts:
+        text = _read_list(_require_file(path, "jieba dictionary"), "jieba dictionary")
         try:
-            tokenizer.load_userdict(str(_require_file(path, "jieba dictionary")))
+            tokenizer.load_userdict(io.StringIO(text))
         except (ValueError, UnicodeDecodeError) as exc:
             raise SegmentError(
                 f"not a jieba dictionary: {exc}",
@@ -58,7 +67,7 @@ def load_stopwords(path: Path) -> frozenset[str]:
     files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
     words = set()
     for file in files:
-        for line in file.read_text(encoding="utf-8").splitlines():
+        for line in _read_list(file, "stop-word list").splitlines():
             word = line.split("#", 1)[0].strip()
             if word:
                 words.add(word.lower())

@@ -51,6 +51,7 @@ def _decision(row: sa.Row) -> Decision:
         score=row.score,
         model=row.model,
         memo=row.memo,
+        codebook_hash=row.codebook_hash,
     )
 
 
@@ -83,8 +84,10 @@ class CodingRepo:
         score: float | None = None,
         model: str | None = None,
         memo: str | None = None,
+        codebook_hash: str | None = None,
     ) -> int:
-        """Store one decision in one transaction; returns its row id."""
+        """Store one decision in one transaction; returns its row id. ``codebook_hash``
+        names the codebook version the coder saw."""
         _check_decision(coder, passage_id, code, decision)
         row = {
             "coder_id": coder,
@@ -96,6 +99,7 @@ class CodingRepo:
             "score": None if score is None else float(score),
             "model": model,
             "memo": memo,
+            "codebook_hash": codebook_hash,
         }
         with db_errors(self._engine, "record_decision"):
             with writer(self._engine).begin() as conn:

@@ -40,6 +40,7 @@ class Decision:
     score: float | None = None
     model: str | None = None
     memo: str | None = None
+    codebook_hash: str | None = None  # the codebook version the coder saw
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,15 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class CodebookRecord:
+    """One codebook version: its content (YAML) and lineage (who made it from which
+    version, when, why, and what changed)."""
+
     id: str
     hash: str
     version: str
     content: str
+    parent_hash: str | None = None
+    author: str | None = None
+    reason: str | None = None
+    changes: tuple[str, ...] = ()
+    created_at: datetime | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,12 +98,33 @@ class RunRepo:
             return [_run(r) for r in conn.execute(sa.select(R).order_by(R.c.started_at, R.c.id))]
 
 
+def _codebook(row: sa.Row) -> CodebookRecord:
+    changes = tuple(json.loads(row.changes)) if row.changes else ()
+    return CodebookRecord(row.id, row.hash, row.version, row.content, row.parent_hash,
+                          row.author, row.reason, changes, as_utc(row.created_at))
+
+
 class CodebookRepo:
+    """Codebook versions by content hash, each with its parent version, author, reason
+    and the list of changes that made it."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def save_codebook(self, codebook_id: str, hash: str, content: str, version: str = "") -> None:
-        """Keep a codebook version (YAML/JSON text) under its content hash; idempotent."""
+    def save_codebook(
+        self,
+        codebook_id: str,
+        hash: str,
+        content: str,
+        version: str = "",
+        *,
+        parent: str | None = None,
+        author: str | None = None,
+        reason: str | None = None,
+        changes: Sequence[str] = (),
+    ) -> bool:
+        """Keep a codebook version (YAML text) under its content hash; idempotent (a version
+        already kept keeps its first lineage). Returns whether it was new."""
         if not hash:
             raise StoreError(f"codebook {codebook_id!r} has no content hash", unit=codebook_id)
         row = {
@@ -111,19 +133,46 @@ class CodebookRepo:
             "version": version,
             "content": content,
             "created_at": utcnow(),
+            "parent_hash": parent,
+            "author": author,
+            "reason": reason,
+            "changes": json.dumps(list(changes), ensure_ascii=False) if changes else None,
         }
         with db_errors(self._engine, f"save_codebook({codebook_id!r})"):
             with writer(self._engine).begin() as conn:
+                if conn.scalar(sa.select(CB.c.hash).where(CB.c.hash == hash)) is not None:
+                    return False
                 insert_ignore(conn, CB, row, ["hash"])
+                return True
 
     def get_codebook(self, hash: str) -> CodebookRecord | None:
         with self._engine.connect() as conn:
             row = conn.execute(sa.select(CB).where(CB.c.hash == hash)).first()
-        return None if row is None else CodebookRecord(row.id, row.hash, row.version, row.content)
+        return None if row is None else _codebook(row)
 
     def codebooks(self, codebook_id: str | None = None) -> list[CodebookRecord]:
+        """Every kept version (of ``codebook_id``), oldest first."""
         query = sa.select(CB).order_by(CB.c.created_at, CB.c.hash)
         if codebook_id is not None:
             query = query.where(CB.c.id == codebook_id)
         with self._engine.connect() as conn:
-            return [CodebookRecord(r.id, r.hash, r.version, r.content) for r in conn.execute(query)]
+            return [_codebook(r) for r in conn.execute(query)]
+
+    def latest_descendant(self, hash: str) -> CodebookRecord | None:
+        """The newest version made (through any number of steps) from version ``hash``,
+        or that version itself; None when ``hash`` is not kept."""
+        records = self.codebooks()
+        by_hash = {r.hash: r for r in records}
+        if hash not in by_hash:
+            return None
+
+        def descends(record: CodebookRecord) -> bool:
+            seen = set()
+            while record is not None and record.hash not in seen:
+                if record.hash == hash:
+                    return True
+                seen.add(record.hash)
+                record = by_hash.get(record.parent_hash) if record.parent_hash else None
+            return False
+
+        return [r for r in records if descends(r)][-1]

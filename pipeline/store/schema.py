@@ -23,6 +23,9 @@ NAMING = {
 }
 
 STAGES = ("segmented", "embedded", "classified")
+CORPUS_STAGES = ("cluster", "saturation", "agreement")  # whole-corpus stages (corpus_stages)
+CORPUS_STAGE_STATUSES = ("done", "skipped")
+CANDIDATE_ACTIONS = ("accept", "merge", "rename", "move_out", "reject")
 DECISIONS = ("accept", "reject", "add", "none", "adjudicate")
 RUN_STATUSES = ("running", "finished", "failed")
 
@@ -85,6 +88,11 @@ codebooks = sa.Table(
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+    # lineage (revision 0005): the version it was made from, by whom, why, what changed
+    sa.Column("parent_hash", HASH),
+    sa.Column("author", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("changes", sa.Text),  # JSON list of one-line descriptions
 )
 
 runs = sa.Table(
@@ -165,6 +173,7 @@ codings = sa.Table(
     sa.Column("model", sa.Text),
     sa.Column("memo", sa.Text),
     sa.Column("undone_at", TS),
+    sa.Column("codebook_hash", HASH),  # the codebook version the decision was made with
     sa.CheckConstraint(_in("decision", DECISIONS), name="decision"),
     sa.Index(None, "coder_id", "passage_id"),
     sa.Index(None, "passage_id"),
@@ -179,4 +188,65 @@ memos = sa.Table(
     sa.Column("code_id", ID),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+)
+
+
+corpus_stages = sa.Table(
+    "corpus_stages",
+    metadata,
+    sa.Column("corpus_id", ID, sa.ForeignKey("corpora.id"), primary_key=True),
+    sa.Column("stage", sa.String(32), primary_key=True),
+    sa.Column("inputs_hash", HASH, nullable=False),
+    sa.Column("codebook_hash", HASH, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),  # JSON text (NaN allowed), see results.py
+    sa.Column("updated_at", TS, nullable=False),
+    sa.CheckConstraint(_in("stage", CORPUS_STAGES), name="stage"),
+    sa.CheckConstraint(_in("status", CORPUS_STAGE_STATUSES), name="status"),
+)
+
+candidates = sa.Table(
+    "candidates",
+    metadata,
+    sa.Column("corpus_id", ID, sa.ForeignKey("corpora.id"), primary_key=True),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("codebook_hash", HASH, nullable=False),
+    sa.Column("label_zh", sa.Text, nullable=False),
+    sa.Column("label_en", sa.Text, nullable=False),
+    sa.Column("novelty", sa.Float, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON: keywords, representatives, nearest codes
+)
+
+candidate_passages = sa.Table(
+    "candidate_passages",
+    metadata,
+    sa.Column("corpus_id", ID, primary_key=True),
+    sa.Column("candidate_id", ID, primary_key=True),
+    sa.Column("passage_id", sa.String(400), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["corpus_id", "candidate_id"], ["candidates.corpus_id", "candidates.id"],
+        ondelete="CASCADE",
+    ),
+    sa.Index(None, "passage_id"),
+)
+
+candidate_decisions = sa.Table(
+    "candidate_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("corpus_id", ID, nullable=False),
+    sa.Column("candidate_id", ID, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("coder_id", ID, sa.ForeignKey("coders.id"), nullable=False),
+    sa.Column("code_id", ID),  # the new code (accept) or the code merged into (merge)
+    sa.Column("codebook_hash", HASH, nullable=False),  # the version the decision was made with
+    sa.Column("new_codebook_hash", HASH),  # the version it created (accept, merge)
+    sa.Column("passage_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("details", sa.Text, nullable=False),  # JSON: names, definition, memo, label
+    sa.Column("created_at", TS, nullable=False),
+    sa.CheckConstraint(_in("action", CANDIDATE_ACTIONS), name="action"),
+    sa.Index(None, "corpus_id", "candidate_id"),
 )

@@ -15,10 +15,12 @@ from sqlalchemy.engine import Engine
 
 from pipeline.errors import StoreError
 from pipeline.store import schema as t
+from pipeline.store.candidates import CandidateDecisionRepo
 from pipeline.store.codings import CodingRepo
 from pipeline.store.documents import DocumentRepo
 from pipeline.store.engine import make_engine, safe_url
 from pipeline.store.migrate import upgrade
+from pipeline.store.results import ResultRepo
 from pipeline.store.runs import CodebookRepo, RunRepo
 from pipeline.store.state import StateRepo
 from pipeline.store.suggestions import SuggestionRepo
@@ -34,6 +36,8 @@ class Store:
     codings: CodingRepo = field(repr=False)
     runs: RunRepo = field(repr=False)
     codebooks: CodebookRepo = field(repr=False)
+    results: ResultRepo = field(repr=False)
+    candidates: CandidateDecisionRepo = field(repr=False)
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Store:
@@ -46,6 +50,8 @@ class Store:
             codings=CodingRepo(engine),
             runs=RunRepo(engine),
             codebooks=CodebookRepo(engine),
+            results=ResultRepo(engine),
+            candidates=CandidateDecisionRepo(engine),
         )
 
     # -- forwarded operations (see the repositories for the documentation) ---------

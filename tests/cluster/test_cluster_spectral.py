@@ -4,7 +4,14 @@ from conftest import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.cluster import CandidateClusterer, ClusterSettings
-from pipeline.cluster.graph import SpectralGraph, isolated, knn, neighbour_agreement
+from pipeline.cluster import graph as graph_module
+from pipeline.cluster.graph import (
+    SpectralGraph,
+    isolated,
+    knn,
+    neighbour_agreement,
+    spectral_embedding,
+)
 from pipeline.errors import ClusterError
 
 
@@ -77,6 +84,54 @@ def test_hdbscan_on_the_spectral_embedding(unit_centers):
     assert model.embedding_.shape == (120, 6)
     kept = model.labels_ >= 0
     assert kept.mean() >= 0.8 and adjusted_rand_score(truth[kept], model.labels_[kept]) == 1.0
+
+
+def test_disconnected_groups_get_exact_spectral_coordinates(unit_centers):
+    # 4 components, 6 coordinates: 3 tell the components apart, 3 vary inside one
+    # component each, so one blob gets none and must sit at one exact point
+    X, truth = make_blobs(unit_centers, per_blob=30, spread=0.08, seed=5)
+    embedding, _ = spectral_embedding(X, 6, n_neighbors=15)
+    distinct = sorted(len(np.unique(embedding[truth == b], axis=0)) for b in range(4))
+    assert distinct == [1, 30, 30, 30]
+    _, coords = SpectralGraph(15).fit(X).coordinates(6)
+    for column in coords[:, 3:].T:  # each within-component column lives on one blob
+        assert len(np.unique(truth[column != 0])) == 1
+
+
+@pytest.mark.parametrize("dense_limit", [1500, 10])
+def test_eigen_matches_the_full_spectrum_of_a_disconnected_graph(
+    unit_centers, monkeypatch, dense_limit
+):
+    monkeypatch.setattr(graph_module, "_DENSE_LIMIT", dense_limit)  # 10: ARPACK per blob
+    X, _ = make_blobs(unit_centers[:3], per_blob=40, spread=0.1, seed=6)
+    graph = SpectralGraph(n_neighbors=10).fit(X)
+    values, vectors = graph.eigen(9)
+    dense = graph.affinity_.toarray()
+    assert np.allclose(values, np.linalg.eigvalsh(dense)[::-1][:9], atol=1e-7)
+    assert np.allclose(dense @ vectors, vectors * values, atol=1e-6)
+    assert np.allclose(vectors.T @ vectors, np.eye(9), atol=1e-6)
+
+
+def test_hdbscan_on_the_spectral_embedding_ignores_last_bit_noise_and_row_order(unit_centers):
+    X, _ = make_blobs(unit_centers, per_blob=30, spread=0.08, seed=5)
+
+    def fit(data):
+        model = CandidateClusterer(
+            min_cluster_size=8, algorithm="hdbscan", reduce="spectral", reduce_dims=6
+        )
+        return model.fit(data).labels_
+
+    reference = fit(X)
+    rng = np.random.default_rng(0)
+    variants = [fit(X + 1e-9 * rng.standard_normal(X.shape)) for _ in range(3)]
+    for _ in range(2):
+        order = rng.permutation(len(X))
+        shuffled = np.empty_like(reference)
+        shuffled[order] = fit(X[order])
+        variants.append(shuffled)
+    for labels in variants:
+        assert np.array_equal(labels < 0, reference < 0)
+        assert adjusted_rand_score(reference, labels) == 1.0
 
 
 def test_unknown_algorithm_or_reduction_is_a_cluster_error():

@@ -20,9 +20,9 @@ import pytest
 
 from pipeline.classify.suggestion import NO_CODE
 from pipeline.cluster.adopt import candidate_to_code, nearest_main_category
-from pipeline.cluster.run import code_and_cluster
 from pipeline.codebook import load_codebook
 from pipeline.config import load_config
+from pipeline.engines.standalone import code_and_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 WITHHELD, PARENT = "A40", "B10"

@@ -143,10 +143,30 @@ def test_same_job_on_postgresql(demo_run, postgres_url, tmp_path):  # noqa: F811
     assert pg.counts["documents"] == result.counts["documents"]
     again = run_job(make_config(data), progress=False)
     assert again.processed == {"segment": [], "embed": [], "classify": []}
+    assert again.stages == dict.fromkeys(("cluster", "saturation", "agreement"), "unchanged")
     lite = dump_store(f"sqlite:///{result.output / 'groundcode.db'}")
     post = dump_store(postgres_url)
     for table in ("documents", "passages"):
         assert post[table] == lite[table]
     assert [s[:-1] for s in post["suggestions"]] == [s[:-1] for s in lite["suggestions"]]
     assert (tmp_path / "pg" / "report.html").is_file()
+    assert _corpus_results(postgres_url) == _corpus_results(
+        f"sqlite:///{result.output / 'groundcode.db'}")
+    for name in ("candidates.yaml", "saturation.json", "agreement/agreement.csv"):
+        assert (tmp_path / "pg" / name).read_bytes() == (result.output / name).read_bytes()
     shutil.rmtree(tmp_path / "pg")
+
+
+def _corpus_results(url: str):
+    """The stored results of the corpus stages, comparable across stores (NaN-free)."""
+    import json
+
+    from pipeline.store import open_store
+
+    with open_store(url) as store:
+        corpus = store.documents.corpora()[0]
+        marks = {s: store.results.stage_result(corpus, s)
+                 for s in ("cluster", "saturation", "agreement")}
+        cands = store.results.candidates(corpus)
+    return ({s: (m.status, m.codebook_hash, json.dumps(m.result, sort_keys=True))
+             for s, m in marks.items()}, cands, [c.data for c in cands])

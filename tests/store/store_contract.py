@@ -356,6 +356,90 @@ class StoreContract:
         assert store.codebooks.get_codebook("h2").content == '{"codes": 51}'
         assert store.codebooks.get_codebook("h3") is None
 
+    # -- corpus stage results --------------------------------------------------------------
+    def test_stage_result_round_trips_with_nan_and_replaces_on_save(self, filled):
+        from pipeline.store.results import StageResult
+
+        assert filled.results.stage_result("bluebook", "agreement") is None
+        payload = {"rows": [{"value": float("nan"), "se": 0.25}], "coders": ["li", "wang"]}
+        filled.results.save_stage_result(
+            "bluebook", StageResult("agreement", "in1", "cb1", "done", "", payload))
+        got = filled.results.stage_result("bluebook", "agreement")
+        assert (got.inputs_hash, got.codebook_hash, got.status) == ("in1", "cb1", "done")
+        value = got.result["rows"][0]["value"]
+        assert value != value and got.result["coders"] == ["li", "wang"]  # NaN survives
+        skipped = StageResult("agreement", "in2", "cb1", "skipped", "no human codings")
+        filled.results.save_stage_result("bluebook", skipped)
+        again = filled.results.stage_result("bluebook", "agreement")
+        assert (again.inputs_hash, again.status, again.note, again.result) == (
+            "in2", "skipped", "no human codings", None)
+        assert filled.results.stage_result("other", "agreement") is None
+
+    def test_candidates_are_replaced_with_the_cluster_mark(self, filled):
+        from pipeline.store.results import CandidateRecord, StageResult
+
+        ids = [p.id for p in filled.documents.passages("d1")]
+        first = [CandidateRecord("C02", "光伏", "solar", 0.9, (ids[3], ids[1]), {"k": [1]}),
+                 CandidateRecord("C01", "冷链", "cold chain", 0.4, (ids[0],), {})]
+        mark = StageResult("cluster", "h1", "cb1", "done", "", {"outliers": [ids[2]]})
+        filled.results.save_stage_result("bluebook", mark, first)
+        got = filled.results.candidates("bluebook")
+        assert [c.id for c in got] == ["C02", "C01"]  # the stage's order, not the ids'
+        assert got[0].passage_ids == (ids[3], ids[1]) and got[0].data == {"k": [1]}
+        assert got[1].label_en == "cold chain" and got[1].novelty == 0.4
+        second = [CandidateRecord("C01", "新", "new", 0.5, (ids[4],), {})]
+        filled.results.save_stage_result("bluebook", mark, second)
+        assert [(c.id, c.passage_ids) for c in filled.results.candidates("bluebook")] == [
+            ("C01", (ids[4],))]
+        with filled.engine.connect() as conn:
+            rows = conn.scalar(sa.text("SELECT count(*) FROM candidate_passages"))
+        assert rows == 1
+
+    def test_bad_corpus_stage_or_status_is_refused(self, store):
+        from pipeline.store.results import StageResult
+
+        with pytest.raises(StoreError, match="unknown corpus stage"):
+            store.results.save_stage_result("c", StageResult("embed", "h", "cb"))
+        with pytest.raises(StoreError, match="'done' or 'skipped'"):
+            store.results.save_stage_result("c", StageResult("cluster", "h", "cb", "maybe"))
+        assert store.results.stage_result("c", "cluster") is None
+
+    def test_codebook_lineage_and_decision_versions(self, filled):
+        repo = filled.codebooks
+        repo.save_codebook("gt50", "h1", "v1", author="file")
+        repo.save_codebook("gt50", "h2", "v2", parent="h1", author="li", reason="C03",
+                           changes=["added A51 under B05", "合并 C04 → A12"])
+        got = repo.get_codebook("h2")
+        assert (got.parent_hash, got.author, got.reason, got.changes) == (
+            "h1", "li", "C03", ("added A51 under B05", "合并 C04 → A12"))
+        assert repo.latest_descendant("h1").hash == "h2"
+        pid = filled.documents.passages("d1")[0].id
+        filled.record_decision("li", pid, "A01", "accept", codebook_hash="h2")
+        assert filled.decisions("li")[-1].codebook_hash == "h2"
+
+    def test_candidate_decisions_keep_versions_and_refuse_a_stale_base(self, filled):
+        from pipeline.store.candidates import NewVersion, VersionConflict
+
+        filled.codebooks.save_codebook("gt50", "h1", "v1", author="file")
+        v2 = NewVersion("gt50", "h2", "v2", reason="accept candidate C01", changes=("added A51",))
+        first = filled.candidates.decide("bluebook", "C01", "accept", "li", base_hash="h1",
+                                         passage_ids=["d1:0-5"], code_id="A51",
+                                         details={"memo": "<b>新</b>"}, new_version=v2)
+        with pytest.raises(VersionConflict, match="changed meanwhile"):
+            filled.candidates.decide("bluebook", "C02", "merge", "wang", base_hash="h1",
+                                     code_id="A12", new_version=NewVersion("gt50", "h3", "v3"))
+        filled.candidates.decide("bluebook", "C03", "reject", "wang", base_hash="h2")
+        got = filled.candidates.decisions("bluebook")
+        assert [(d.id, d.candidate_id, d.action, d.coder) for d in got] == [
+            (first, "C01", "accept", "li"), (got[1].id, "C03", "reject", "wang")]
+        assert (got[0].passage_ids, got[0].details, got[0].new_codebook_hash) == (
+            ("d1:0-5",), {"memo": "<b>新</b>"}, "h2")
+        kept = filled.codebooks.get_codebook("h2")
+        assert (kept.parent_hash, kept.author, kept.changes) == ("h1", "li", ("added A51",))
+        assert filled.codebooks.get_codebook("h3") is None
+        with pytest.raises(StoreError, match="unknown candidate action"):
+            filled.candidates.decide("bluebook", "C04", "adopt", "li", base_hash="h2")
+
     # -- bulk and migrations -------------------------------------------------------------
     def test_bulk_5k_passages_25k_suggestions(self, store):
         doc = make_doc("big", "乡村振兴" * 5000)

@@ -1,4 +1,5 @@
-"""Run the stages the cluster and saturation commands need, from a run config.
+"""In memory, without the store: the stages the standalone `groundcode cluster` and
+`groundcode saturation` commands need, from a run config.
 
 ingest -> clean -> segment (local engine) -> embed -> zero-shot coding ->
 candidate clusters. Returns everything the callers write out.

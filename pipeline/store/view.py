@@ -1,0 +1,110 @@
+"""One corpus as read back from the store: documents, passages and suggestions.
+
+Every whole-corpus stage (cluster, saturation, agreement) and every output reads
+the corpus through :func:`read_view`; a run reads it once and hands the same view
+to each. :func:`view_digest` is the hash the corpus stages compare to decide
+whether their input changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from pipeline.classify.suggestion import Suggestion
+from pipeline.corpus.document import Document
+from pipeline.segment.passage import Passage
+
+PASSAGE_COLUMNS = ["id", "doc_id", "start", "end", "text", "lang", "paragraph", "speaker",
+                   "speaker_role", "codable"]
+SUGGESTION_COLUMNS = ["passage_id", "code_id", "score", "rank", "level", "method", "model",
+                      "accepted"]
+
+
+@dataclass
+class StoreView:
+    """One corpus as read back from the store.
+
+    ``suggestion_frame`` holds the suggestions (``SUGGESTION_COLUMNS``) in passage
+    order, then level, rank and code; ``initial`` are its initial-level rows as
+    objects, built on first use.
+    """
+
+    documents: list[Document]
+    passages: list[Passage]
+    suggestion_frame: pd.DataFrame
+    coder_model: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def codable(self) -> list[Passage]:
+        return [p for p in self.passages if p.codable]
+
+    @cached_property
+    def initial(self) -> list[Suggestion]:
+        """The initial-level suggestions (what coding, clustering and saturation use)."""
+        frame = self.suggestion_frame
+        return _suggestion_objects(frame[frame["level"] == "initial"])
+
+
+def _suggestion_objects(frame: pd.DataFrame) -> list[Suggestion]:
+    columns = [frame[c].tolist() for c in SUGGESTION_COLUMNS]
+    return [Suggestion(*row) for row in zip(*columns, strict=True)]
+
+
+def read_view(store, corpus_id: str, codebook_hash: str) -> StoreView:
+    docs = store.documents.documents(corpus_id)
+    passages = store.documents.corpus_passages(corpus_id)
+    frame = store.suggestions.corpus_suggestion_frame(corpus_id, codebook_hash)
+    # passage order is document then offset (ids sort differently: "d:100-" < "d:20-")
+    ids = pd.Index([p.id for p in passages])
+    position = ids.get_indexer(frame["passage_id"])
+    known = position >= 0
+    frame, position = frame[known], position[known]
+    frame = frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    return StoreView(docs, passages, frame[SUGGESTION_COLUMNS])
+
+
+def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
+    rows = [{"id": d.id, "kind": d.kind, "lang": d.lang, "sha256": d.sha256, "source": d.source,
+             "chars": len(d.text), "meta": d.meta} for d in docs]
+    return pd.DataFrame(rows, columns=["id", "kind", "lang", "sha256", "source", "chars", "meta"])
+
+
+def _columns_frame(records: Iterable, columns: Sequence[str]) -> pd.DataFrame:
+    """One column at a time (much faster than a dict per record)."""
+    records = list(records)
+    if not records:
+        return pd.DataFrame(columns=list(columns))
+    data = {c: [getattr(r, c) for r in records] for c in columns}
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def passages_frame(passages: Iterable[Passage]) -> pd.DataFrame:
+    return _columns_frame(passages, PASSAGE_COLUMNS)
+
+
+def suggestions_frame(suggestions: Iterable[Suggestion]) -> pd.DataFrame:
+    frame = _columns_frame(suggestions, SUGGESTION_COLUMNS)
+    return frame.astype({"score": float, "rank": int, "accepted": bool})
+
+
+def view_digest(view: StoreView) -> str:
+    """A hash of everything a corpus stage may read from the view: the documents (ids,
+    content hashes, order), the passages' spans and codability, every suggestion."""
+    docs = json.dumps([(d.id, d.sha256) for d in view.documents])
+    spans = passages_frame(view.passages)[["id", "doc_id", "start", "end", "codable"]]
+    parts = [docs.encode()]
+    for frame in (spans, view.suggestion_frame):
+        hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        parts.append(hashed.tobytes())
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:32]
