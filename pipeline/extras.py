@@ -16,7 +16,7 @@ from pipeline.errors import MissingExtraError
 
 # extra -> the modules groundcode imports from it (import names, not distribution names)
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
-    "review": ("fastapi", "uvicorn", "python_multipart"),
+    "review": ("fastapi", "starlette", "uvicorn", "python_multipart"),
     "postgres": ("psycopg",),
     "ray": ("ray",),
 }

@@ -30,6 +30,7 @@ PIPELINE = REPO / "pipeline"
 # module (path under the repo) -> extra that `require_extra` checks before it is imported
 BEHIND_REQUIRE = {
     "pipeline/review/app.py": "review",  # imported by groundcode review after the check
+    "pipeline/review/guards.py": "review",  # imported by review/app.py only
     "pipeline/review/candidate_routes.py": "review",  # imported by review/app.py only
     "pipeline/cli/review.py": "review",  # imports uvicorn after require_extra("review")
 }

@@ -10,7 +10,8 @@ from pipeline.cli.app import app
 
 
 def build_review_app(config_path: Path | None, store_url: str | None, codebook: Path | None,
-                     coder: str, token: str | None, retrain_every: int):
+                     coder: str, token: str | None, retrain_every: int,
+                     host: str = "127.0.0.1", allowed_hosts: tuple[str, ...] = ()):
     """(app, store) for a config (its store and codebook), or an explicit store + codebook."""
     from pipeline.extras import require_extra
 
@@ -40,14 +41,26 @@ def build_review_app(config_path: Path | None, store_url: str | None, codebook: 
 
         raise StoreError("no store here yet", file=url.removeprefix("sqlite:///"),
                          hint="run `groundcode run CONFIG` first to fill it.")
+    _check_hosts(host, allowed_hosts)
     store = open_store(url)
     settings = ReviewSettings(default_coder=coder, token=token, retrain_every=retrain_every,
-                              seed=cfg.seed)
+                              seed=cfg.seed, host=host, allowed_hosts=allowed_hosts)
     from pipeline.engines.codebooks import codebook_in_use
 
     load_codebook(cfg.codebook)  # a bad file fails before the store is touched
     book = codebook_in_use(store, Path(cfg.codebook), job_paths(cfg).output / "codebooks").book
     return create_app(store, cfg, book, settings), store
+
+
+def _check_hosts(host: str, allowed_hosts: tuple[str, ...]) -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.review.security import allowed_hosts as host_policy
+
+    try:
+        host_policy(host, allowed_hosts)
+    except ValueError as exc:
+        raise ConfigError(str(exc), unit="--host / --allowed-host",
+                          hint="give an IP address, a DNS name or a *.domain pattern.") from None
 
 
 @app.command()
@@ -58,6 +71,10 @@ def review(
     coder: str = typer.Option("", "--coder", help="coder name pre-filled at sign-in"),
     host: str = typer.Option("127.0.0.1", "--host", help="address to serve on"),
     port: int = typer.Option(8765, "--port"),
+    allowed_host: list[str] = typer.Option(
+        [], "--allowed-host",
+        help="another name the browser may use for this server (Host header); repeatable. "
+             "By default only the --host address (and, on loopback, localhost) is answered"),
     retrain_every: int = typer.Option(25, "--retrain-every",
                                       help="retrain the coder after this many decisions (0: off)"),
 ) -> None:
@@ -72,7 +89,8 @@ def review(
     from pipeline.review.security import is_loopback
 
     token = None if is_loopback(host) else secrets.token_urlsafe(18)
-    web, opened = build_review_app(config, store, codebook, coder, token, retrain_every)
+    web, opened = build_review_app(config, store, codebook, coder, token, retrain_every,
+                                   host, tuple(allowed_host))
     shown = f"http://{host}:{port}/"
     if token:
         typer.echo(f"serving on {host}, which is not loopback: access token required")

@@ -4,6 +4,10 @@ Everything is served by the app (no CDN). Pages are rendered on the server with
 autoescaping, so passage text, memos and code names are always text, never markup;
 a Content-Security-Policy forbids inline scripts as a second line of defence.
 State changes only through POST with the session's CSRF token; GET never writes.
+Host check, access token, body limit, security headers and error pages are app-wide
+layers (:mod:`pipeline.review.guards`); every request first brings the queue up to date
+with the store (:meth:`ReviewQueue.refresh`), so a re-run while the app is up never
+leaves it pointing at passages that are gone.
 """
 
 from __future__ import annotations
@@ -12,33 +16,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from pipeline.review.guards import install_error_pages, install_guards
 from pipeline.review.learn import Trainer
 from pipeline.review.queue import STRATEGIES, Filters, ReviewQueue
-from pipeline.review.security import (
-    ACCESS_COOKIE,
-    SESSION_COOKIE,
-    Signer,
-    same_token,
-    valid_coder_name,
-)
+from pipeline.review.security import SESSION_COOKIE, Signer, same_token, valid_coder_name
 
 HERE = Path(__file__).parent
 ACTIONS = {"accept", "reject", "add", "none"}
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 @dataclass
 class ReviewSettings:
     default_coder: str = ""
     token: str | None = None  # required when serving on a non-loopback address
+    host: str = "127.0.0.1"  # the address served on: Host headers must name it
+    allowed_hosts: tuple[str, ...] = ()  # further names for the Host header
     retrain_every: int = 25
     max_body_bytes: int = 64 * 1024
+    max_memo_chars: int = 4000
+    store_check_seconds: float = 1.0  # how often the queue looks for a re-run's changes
     seed: int = 0
     n_boot: int = 200
     secret: bytes | None = field(default=None, repr=False)
@@ -58,37 +59,23 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
     ))
     codable = {c.id: c for c in book.codes if c.codable}
 
-    app = FastAPI(title="groundcode review", docs_url=None, redoc_url=None, openapi_url=None)
+    def fresh_queue() -> None:
+        queue.refresh(settings.store_check_seconds)
+
+    app = FastAPI(title="groundcode review", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(fresh_queue)])
     app.state.queue, app.state.trainer, app.state.store = queue, trainer, store
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    install_guards(app, token=settings.token, bind=settings.host, hosts=settings.allowed_hosts,
+                   max_body_bytes=settings.max_body_bytes)
 
-    # -- middleware: body limit, access token, headers ------------------------------------
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return Response("request body too large", status_code=413)
-        if request.method == "POST" and length is None:
-            body = await request.body()
-            if len(body) > settings.max_body_bytes:
-                return Response("request body too large", status_code=413)
-        if settings.token:
-            given = request.query_params.get("token")
-            if same_token(given, settings.token):
-                target = request.url.path
-                response = RedirectResponse(target, status_code=303)
-                response.set_cookie(ACCESS_COOKIE, settings.token, httponly=True,
-                                    samesite="strict")
-                return response
-            if not same_token(request.cookies.get(ACCESS_COOKIE), settings.token):
-                return Response("access token required (printed when the server started)",
-                                status_code=403)
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    def error_page(request: Request, status: int, message: str, hint: str = "",
+                   headers: dict | None = None) -> Response:
+        return templates.TemplateResponse(
+            request, "error.html.j2", {"session": None, "status": status, "message": message,
+                                       "hint": hint}, status_code=status, headers=headers)
+
+    install_error_pages(app, error_page, queue.invalidate, settings.max_body_bytes)
 
     def session_of(request: Request):
         return signer.load(request.cookies.get(SESSION_COOKIE))
@@ -122,6 +109,10 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
 
     def my_decided(coder: str) -> set[str]:
         return store.codings.decided_passages(coder)
+
+    def not_queued(request: Request, passage_id: str) -> Response:
+        return error_page(request, 404, f"passage {passage_id!r} is not in the review queue",
+                          "reload the review page; the corpus may have been re-run.")
 
     # -- sign in ----------------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse)
@@ -168,10 +159,14 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
                    "filter_query": urlencode(filters.query())}
         if pos is None:
             return render(request, "review.html.j2", session, passage=None, **context)
-        passage = store.documents.passages(ids=[pos])[0]
+        found = store.documents.passages(ids=[pos])
+        if not found:  # gone since the queue was read (a run is re-segmenting): reload
+            queue.rebuild()
+            return RedirectResponse(review_url(strategy, filters), status_code=303)
+        passage = found[0]
         document = store.documents.get_document(passage.doc_id)
         siblings = [p for p in store.documents.passages(doc_id=passage.doc_id) if p.codable]
-        index = next(i for i, p in enumerate(siblings) if p.id == passage.id)
+        index = next((i for i, p in enumerate(siblings) if p.id == passage.id), 0)
         before = siblings[index - 1].text if index > 0 else ""
         after = siblings[index + 1].text if index + 1 < len(siblings) else ""
         rows = store.suggestions.suggestions_for([pos], book.hash, "initial").get(pos, [])
@@ -207,10 +202,8 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
             return session
         if action not in ACTIONS:
             return Response(f"unknown action {action!r}", status_code=400)
-        entry = queue.entry(passage_id)
-        if entry is None:
-            return Response(f"passage {passage_id!r} is not in the review queue",
-                            status_code=404)
+        if queue.entry(passage_id) is None:
+            return not_queued(request, passage_id)
         code_id = code.strip().split(" ", 1)[0] if code else ""
         if action != "none" and code_id not in codable:
             return Response(f"unknown code {code_id!r}", status_code=400)
@@ -240,13 +233,12 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
 
     @app.post("/memo")
     def memo(request: Request, csrf: str = Form(""), passage_id: str = Form(...),
-             text: str = Form(...), back: str = Form("")):
+             text: str = Form(..., max_length=settings.max_memo_chars), back: str = Form("")):
         session = check_csrf(request, csrf)
         if isinstance(session, Response):
             return session
         if queue.entry(passage_id) is None:
-            return Response(f"passage {passage_id!r} is not in the review queue",
-                            status_code=404)
+            return not_queued(request, passage_id)
         if text.strip():
             store.codings.add_memo(session.coder, text.strip(), passage_id)
         strategy, filters = filters_of(_params(back))
@@ -308,8 +300,7 @@ def create_app(store, config, book, settings: ReviewSettings | None = None):
         if isinstance(session, Response):
             return session
         if queue.entry(passage_id) is None:
-            return Response(f"passage {passage_id!r} is not in the review queue",
-                            status_code=404)
+            return not_queued(request, passage_id)
         chosen = [c for c in (x.strip().split(" ", 1)[0] for x in codes.split(",")) if c]
         unknown = [c for c in chosen if c not in codable]
         if unknown:

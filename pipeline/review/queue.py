@@ -5,13 +5,15 @@ initial-level scores first — the passages the coder is least sure about),
 ``document`` (corpus order) and ``random`` (seeded). Filters: document, edition,
 action arena, suggested code, and "not yet coded by me" (``todo``: moving on skips
 the passages the coder has decided). The order is computed once from the store and
-rebuilt after the coder retrains.
+rebuilt after the coder retrains, and when :meth:`ReviewQueue.refresh` finds that the
+store's documents, stage marks or runs changed (``groundcode run`` while the app is up).
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -55,7 +57,33 @@ class ReviewQueue:
         self._orders: dict[str, list[str]] = {}
         self._entries: dict[str, Entry] = {}
         self._filtered: dict[tuple, list[str]] = {}
+        self._refresh_lock = threading.Lock()
+        self._version: tuple | None = None
+        self._checked = float("-inf")
         self.rebuild()
+
+    def refresh(self, every: float = 0.0) -> bool:
+        """Rebuild if the store changed since the last build; look at most every ``every``
+        seconds. While one caller rebuilds, the others go on with the current order
+        (they never wait). Returns whether this call rebuilt."""
+        if not self._refresh_lock.acquire(blocking=False):
+            return False
+        try:
+            now = time.monotonic()
+            if now - self._checked < every:
+                return False
+            self._checked = now
+            with self.store.engine.connect() as conn:
+                changed = store_version(conn) != self._version
+            if changed:
+                self.rebuild()
+            return changed
+        finally:
+            self._refresh_lock.release()
+
+    def invalidate(self) -> None:
+        """Make the next :meth:`refresh` rebuild (the store said a passage is gone)."""
+        self._version, self._checked = None, float("-inf")
 
     def rebuild(self) -> None:
         """Read passages and suggestions again (after a run or a retrain)."""
@@ -63,6 +91,7 @@ class ReviewQueue:
         entries: dict[str, Entry] = {}
         doc_order: list[str] = []
         with self.store.engine.connect() as conn:
+            version = store_version(conn)  # in the same read transaction as the rows
             rows = conn.execute(
                 sa.select(p.c.id, p.c.doc_id, d.c.meta)
                 .join(d, d.c.id == p.c.doc_id)
@@ -101,6 +130,7 @@ class ReviewQueue:
             self._entries = entries
             self._orders = {"uncertain": uncertain, "document": doc_order, "random": shuffled}
             self._filtered = {}
+            self._version = version
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -146,6 +176,17 @@ class ReviewQueue:
             "edition": sorted({e.edition for e in entries if e.edition}),
             "arena": sorted({e.arena for e in entries if e.arena}),
         }
+
+
+def store_version(conn) -> tuple:
+    """What changes when a run (re-)segments, removes or re-classifies documents."""
+    counts = [conn.scalar(sa.select(sa.func.count()).select_from(table))
+              for table in (t.documents, t.passages)]
+    marks = conn.execute(sa.select(sa.func.count(), sa.func.max(t.document_state.c.updated_at))
+                         .select_from(t.document_state)).one()
+    runs = conn.execute(sa.select(sa.func.count(), sa.func.max(t.runs.c.finished_at))
+                        .select_from(t.runs)).one()
+    return (*counts, *marks, *runs)
 
 
 def _matches(entry: Entry, f: Filters) -> bool:

@@ -6,6 +6,11 @@
   form field ``csrf`` or the ``X-CSRF-Token`` header; anything else is refused.
 * On an address other than loopback the app requires an access token (printed at
   start-up), given once as ``?token=`` and then kept in a ``SameSite=Strict`` cookie.
+* Only requests whose ``Host`` names the address the app is bound to (on loopback
+  also ``localhost``, ``127.0.0.1``, ``[::1]``) or a configured name are answered, so
+  a DNS-rebinding page cannot reach a loopback server under its own name. On a
+  wildcard address (``0.0.0.0``, ``::``) any name is accepted unless names are
+  configured; the access token guards it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from dataclasses import dataclass
 SESSION_COOKIE = "gc_session"
 ACCESS_COOKIE = "gc_access"
 CODER_NAME = re.compile(r"^[\w.@-]{1,64}$", re.UNICODE)
+HOST_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ def valid_coder_name(name: str) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -69,3 +77,31 @@ def is_loopback(host: str) -> bool:
 
 def same_token(given: str | None, expected: str | None) -> bool:
     return bool(given and expected and hmac.compare_digest(given, expected))
+
+
+def host_name(name: str) -> str:
+    """``name`` as it appears in a Host header: lower case, IPv6 literals in brackets.
+
+    Raises :class:`ValueError` for anything that is neither an IP address nor a DNS
+    name (or a ``*.domain`` pattern).
+    """
+    name = name.strip().lower().removeprefix("[").removesuffix("]")
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        if not HOST_NAME.match(name):
+            raise ValueError(
+                f"{name!r} is not a host name, IP address or *.domain pattern") from None
+        return name
+    return f"[{address.compressed}]" if address.version == 6 else address.compressed
+
+
+def allowed_hosts(bind: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """Host-header names a server bound to ``bind`` answers (``["*"]``: any)."""
+    names = [host_name(n) for n in extra]
+    if bind.strip() in WILDCARD_ADDRESSES:
+        return [*names, *LOOPBACK_NAMES] if names else ["*"]
+    own = [host_name(bind)]
+    if is_loopback(bind):
+        own += list(LOOPBACK_NAMES)
+    return list(dict.fromkeys(own + names))

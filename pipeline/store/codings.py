@@ -55,6 +55,16 @@ def _decision(row: sa.Row) -> Decision:
     )
 
 
+def _check_passage(conn: Connection, passage_id: str, coder: str) -> None:
+    """Decisions and memos are only made on passages the store has (now)."""
+    if conn.scalar(sa.select(P.c.id).where(P.c.id == passage_id)) is None:
+        raise StoreError(
+            f"passage {passage_id!r} is not in the store",
+            unit=f"coder {coder}",
+            hint="reload the review page; the corpus may have been re-run.",
+        )
+
+
 def _ensure_coder(conn: Connection, coder: str) -> None:
     insert_ignore(conn, t.coders, {"id": coder, "created_at": utcnow()}, ["id"])
 
@@ -93,12 +103,7 @@ class CodingRepo:
         }
         with db_errors(self._engine, "record_decision"):
             with writer(self._engine).begin() as conn:
-                if conn.scalar(sa.select(P.c.id).where(P.c.id == passage_id)) is None:
-                    raise StoreError(
-                        f"passage {passage_id!r} is not in the store",
-                        unit=f"coder {coder}",
-                        hint="reload the review page; the corpus may have been re-run.",
-                    )
+                _check_passage(conn, passage_id, coder)
                 _ensure_coder(conn, coder)
                 return conn.execute(C.insert().values(**row)).inserted_primary_key[0]
 
@@ -158,6 +163,7 @@ class CodingRepo:
     def add_memo(
         self, coder: str, text: str, passage_id: str | None = None, code: str | None = None
     ) -> int:
+        """Store a memo, on a passage the store has if ``passage_id``; returns its row id."""
         row = {
             "coder_id": coder,
             "text": text,
@@ -167,6 +173,8 @@ class CodingRepo:
         }
         with db_errors(self._engine, "add_memo"):
             with writer(self._engine).begin() as conn:
+                if passage_id is not None:
+                    _check_passage(conn, passage_id, coder)
                 _ensure_coder(conn, coder)
                 return conn.execute(t.memos.insert().values(**row)).inserted_primary_key[0]
 

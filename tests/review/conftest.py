@@ -48,6 +48,7 @@ def review_app(review_config, tmp_path):
     store = open_store(f"sqlite:///{db}")
     config = review_config.model_copy(update={"store": f"sqlite:///{db}"})
     app = create_app(store, config, load_codebook(config.codebook),
-                     ReviewSettings(default_coder="li", retrain_every=0, seed=config.seed))
+                     ReviewSettings(default_coder="li", retrain_every=0, seed=config.seed,
+                                    allowed_hosts=("testserver",)))  # TestClient's Host
     yield app, store, config
     store.close()

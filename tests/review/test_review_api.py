@@ -301,7 +301,7 @@ def test_non_loopback_requires_the_access_token(review_config, tmp_path):
     shutil.copy(review_config.output / "groundcode.db", db)
     with open_store(f"sqlite:///{db}") as store:
         app = create_app(store, review_config, load_codebook(review_config.codebook),
-                         ReviewSettings(token="s3cret-token"))
+                         ReviewSettings(token="s3cret-token", host="0.0.0.0"))
         client = TestClient(app)
         assert client.get("/login").status_code == 403
         assert client.get("/login?token=wrong").status_code == 403
