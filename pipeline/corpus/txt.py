@@ -1,15 +1,32 @@
-"""Plain-text files: encoding detection and CJK line joining.
+"""Plain-text files: encoding detection that refuses to guess, and CJK line joining.
 
-Decoding order: a byte-order mark first (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE), then
-strict UTF-8, then detection with charset-normalizer limited to GB18030 (which
-covers GBK), Big5 and UTF-16 LE/BE without BOM. When detection leaves more than
-one candidate that decodes to different text, the file is undecidable and an
-:class:`EncodingError` names it -- never mojibake.
+Decoding order:
+
+1. an encoding pinned in the manifest entry (``encoding:``): decoded strictly with it;
+2. a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE): decoded strictly;
+3. strict UTF-8;
+4. otherwise every candidate of :data:`CANDIDATES` (GB18030 -- which covers GBK --,
+   Big5, UTF-16 LE/BE without BOM, cp1252 for Latin text) is decoded strictly and
+   kept only when its text is plausible (:mod:`pipeline.corpus.plausible`) for the
+   declared language, if any. Exactly one plausible reading (or several that give
+   the same text) is accepted; none or several is an :class:`EncodingError` naming
+   the candidates -- never mojibake.
+
+Refusals, each an :class:`EncodingError` whose unit is the byte offset:
+
+* a NUL or other control byte (C0 except tab, newline, vertical tab, form feed and
+  carriage return; DEL; C1 in the decoded text) anywhere, in any encoding. Such a
+  file is refused, not cleaned: stripping the bytes would silently change the text
+  (a NUL usually means a binary, truncated or wrongly converted file);
+* invalid bytes for the pinned encoding, after a byte-order mark, or in a file that
+  is UTF-8 up to them (a damaged file, or a second encoding pasted in);
+* mixed encodings: a run of UTF-8 Chinese inside a file in another encoding.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +42,20 @@ BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-#: the only encodings detection may choose between (GBK is a subset of GB18030)
-DETECTION_CANDIDATES = ("gb18030", "gbk", "big5", "utf_16_le", "utf_16_be")
+#: the encodings tried when a file is not UTF-8 and has no BOM (GBK is within GB18030)
+CANDIDATES = ("gb18030", "big5", "utf-16-le", "utf-16-be", "cp1252")
+#: the candidates whose bytes below 0x80 are ASCII
+ASCII_COMPATIBLE = ("gb18030", "big5", "cp1252")
+HINT = "re-save the file as UTF-8, or pin `encoding:` in the manifest entry"
 #: a line is a wrap candidate when it is at least this share of the file's widest line
 WRAP_SHARE = 0.8
 #: files whose widest line is shorter than this are never treated as hard-wrapped
 MIN_WRAP_WIDTH = 16
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_CONTROL_BYTE = re.compile(b"[\x00-\x08\x0e-\x1f\x7f]")
+#: two or more UTF-8 encoded CJK characters in a row
+_UTF8_CJK_RUN = re.compile(b"(?:[\xe3-\xe9][\x80-\xbf]{2}){2,}")
 
 
 @dataclass(frozen=True)
@@ -39,58 +64,205 @@ class Decoded:
     encoding: str
 
 
+def _line(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _at(data: bytes, offset: int, ascii_lines: bool = True) -> str:
+    return f"byte {offset}" + (f" (line {_line(data, offset)})" if ascii_lines else "")
+
+
+def _refuse(message: str, file: Path, offset: int | None, hint: str = HINT) -> EncodingError:
+    unit = None if offset is None else f"byte {offset}"
+    return EncodingError(message, file=file, unit=unit, hint=hint)
+
+
+def _check_controls(text: str, data: bytes, codec: str, file: Path, skip: int = 0) -> None:
+    """Refuse a decoded text holding a control character, at its byte offset."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return
+    ch = found.group()
+    prefix = text[: found.start()]
+    offset = skip + len(prefix.encode("utf-8" if codec == "utf-8-sig" else codec))
+    what = "a NUL byte" if ch == "\x00" else f"a control character (U+{ord(ch):04X})"
+    raise _refuse(
+        f"contains {what} at byte {offset} (line {prefix.count(chr(10)) + 1})",
+        file,
+        offset,
+        hint="remove it or re-save the text from its source: files with NUL or control "
+        "bytes are refused, not cleaned, so no text changes silently",
+    )
+
+
+def _strict(data: bytes, codec: str, file: Path, what: str, skip: int = 0) -> str:
+    try:
+        return data[skip:].decode(codec)
+    except UnicodeDecodeError as exc:
+        offset = exc.start + skip
+        ascii_lines = codec.replace("_", "-") in ("utf-8", "utf-8-sig", *ASCII_COMPATIBLE)
+        raise _refuse(
+            f"{what}, but {_at(data, offset, ascii_lines)} is not valid {codec}",
+            file,
+            offset,
+        ) from None
+
+
+def _decode_pinned(data: bytes, codec: str, file: Path) -> Decoded:
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        raise EncodingError(
+            f"unknown encoding {codec!r}", file=file, hint="use a Python codec name, e.g. gb18030"
+        ) from None
+    if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        name = "utf-8-sig"
+    text = _strict(data, name, file, f"its encoding is pinned to {codec}")
+    _check_controls(text, data, name, file, len(codecs.BOM_UTF8) if name == "utf-8-sig" else 0)
+    return Decoded(text, name)
+
+
 def _decode_bom(data: bytes, file: Path) -> Decoded | None:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             codec = "utf-8" if encoding == "utf-8-sig" else encoding
-            try:
-                return Decoded(data[len(bom) :].decode(codec), encoding)
-            except UnicodeDecodeError as exc:
-                raise EncodingError(
-                    f"starts with a {encoding} byte-order mark but is not valid {encoding} "
-                    f"(byte {exc.start + len(bom)})",
-                    file=file,
-                    hint="re-save the file as UTF-8",
-                ) from None
+            text = _strict(
+                data, codec, file, f"it starts with a {encoding} byte-order mark", len(bom)
+            )
+            _check_controls(text, data, codec, file, len(bom))
+            return Decoded(text, encoding)
     return None
 
 
-def _detect(data: bytes, file: Path) -> Decoded:
-    from charset_normalizer import from_bytes
+@dataclass(frozen=True)
+class _Reading:
+    codec: str
+    text: str | None  # None: does not decode strictly
+    verdict: object  # plausible.Verdict, or the decode failure offset
 
-    results = list(from_bytes(data, cp_isolation=list(DETECTION_CANDIDATES)))
-    if not results:
-        raise EncodingError(
-            "is not UTF-8 and does not decode as GB18030/GBK, Big5 or UTF-16",
-            file=file,
-            hint="re-save the file as UTF-8",
+
+def _readings(data: bytes, lang: str | None, codecs_: tuple[str, ...]) -> list[_Reading]:
+    from pipeline.corpus.plausible import judge
+
+    out = []
+    for codec in codecs_:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            out.append(_Reading(codec, None, exc.start))
+            continue
+        out.append(_Reading(codec, text, judge(text, lang)))
+    return out
+
+
+def _plausible(readings: list[_Reading]) -> list[_Reading]:
+    return [r for r in readings if r.text is not None and r.verdict.plausible]
+
+
+def _utf8_chinese_run(data: bytes) -> int | None:
+    """Offset of the first two UTF-8 encoded Chinese characters in a row that are common
+    characters forming a dictionary word (another encoding's text almost never does)."""
+    from pipeline.corpus.plausible import dictionary
+
+    common, bigrams = dictionary()
+    for match in _UTF8_CJK_RUN.finditer(data):
+        text = match.group().decode("utf-8", errors="replace")
+        for i in range(len(text) - 1):
+            pair = text[i : i + 2]
+            if pair in bigrams and pair[0] in common and pair[1] in common:
+                return match.start() + 3 * i
+    return None
+
+
+def _describe(reading: _Reading) -> str:
+    if reading.text is None:
+        return f"{reading.codec} (invalid at byte {reading.verdict})"
+    return f"{reading.codec} ({reading.verdict.reason or reading.verdict.status})"
+
+
+def _decode_unknown(data: bytes, file: Path, bad: int, lang: str | None) -> Decoded:
+    """Not UTF-8 (first invalid byte at ``bad``), no BOM: candidates, refusing to guess."""
+    from pipeline.corpus.plausible import judge
+
+    readings = _readings(data, lang, CANDIDATES)
+    plausible = _plausible(readings)
+    utf16 = [r for r in plausible if r.codec.startswith("utf-16")]
+    if len(utf16) == 1 and len({r.text for r in plausible}) == 1:
+        return Decoded(utf16[0].text, utf16[0].codec)
+    control = _CONTROL_BYTE.search(data)
+    if control is not None:
+        byte = control.group()
+        what = "a NUL byte" if byte == b"\x00" else f"a control byte (0x{byte[0]:02x})"
+        raise _refuse(
+            f"contains {what} at {_at(data, control.start())}",
+            file,
+            control.start(),
+            hint="remove it or re-save the text from its source: files with NUL or control "
+            "bytes are refused, not cleaned, so no text changes silently",
         )
-    best = results[0]
-    rivals = sorted({r.encoding for r in results[1:] if str(r) != str(best)})
-    if rivals:
-        raise EncodingError(
-            f"encoding cannot be told apart: {best.encoding} and {', '.join(rivals)} "
-            "decode it to different text",
-            file=file,
-            hint="re-save the file as UTF-8 (or with a byte-order mark)",
+    prefix = data[:bad]
+    if sum(1 for b in prefix if b >= 0xC0) >= 2 and judge(prefix.decode("utf-8")).status != (
+        "implausible"
+    ):
+        raise _refuse(
+            f"is UTF-8 up to byte {bad} but not from {_at(data, bad)} on: mixed encodings "
+            "or a damaged file",
+            file,
+            bad,
         )
-    return Decoded(str(best), best.encoding.replace("_", "-"))
+    run = _utf8_chinese_run(data)
+    if run is not None:
+        raise _refuse(
+            f"mixed encodings: UTF-8 Chinese starts at {_at(data, run)}, but byte {bad} "
+            f"(line {_line(data, bad)}) is not UTF-8",
+            file,
+            run,
+        )
+    texts = {r.text for r in plausible}
+    if len(texts) == 1:
+        return Decoded(plausible[0].text, plausible[0].codec)
+    tried = "; ".join(_describe(r) for r in readings)
+    where = _at(data, bad)
+    if len(texts) > 1:
+        message = (
+            "encoding cannot be told apart: "
+            + " and ".join(r.codec for r in plausible)
+            + f" all give plausible, different text (not UTF-8 from {where})"
+        )
+    elif any(r.text is not None and r.verdict.status == "too_short" for r in readings):
+        message = (
+            f"encoding cannot be told apart: too little text to choose (not UTF-8 from "
+            f"{where}; tried {tried})"
+        )
+    else:
+        message = f"is not UTF-8 (from {where}) and no encoding gives plausible text: {tried}"
+    raise _refuse(message, file, bad)
 
 
-def decode_bytes(data: bytes, file: str | Path) -> Decoded:
-    """Decode a text file's bytes (see the module docstring for the order)."""
+def decode_bytes(
+    data: bytes, file: str | Path, *, encoding: str | None = None, lang: str | None = None
+) -> Decoded:
+    """Decode a text file's bytes (see the module docstring for the order).
+
+    ``encoding`` pins the codec (from the manifest); ``lang`` (``zh``/``en``/``mixed``,
+    from the manifest) narrows which readings are plausible."""
     file = Path(file)
     if not data.strip(b" \t\r\n\x00"):
         raise IngestError("file is empty", file=file, hint="remove it or add its text")
+    if encoding:
+        return _decode_pinned(data, encoding, file)
     found = _decode_bom(data, file)
     if found is not None:
         return found
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _detect(data, file)
+    except UnicodeDecodeError as exc:
+        return _decode_unknown(data, file, exc.start, lang)
     if "\x00" in text:  # UTF-16 without BOM is valid UTF-8 when it is mostly ASCII
-        return _detect(data, file)
+        readings = _plausible(_readings(data, lang, ("utf-16-le", "utf-16-be")))
+        if len(readings) == 1:
+            return Decoded(readings[0].text, readings[0].codec)
+    _check_controls(text, data, "utf-8", file)
     return Decoded(text, "utf-8")
 
 
@@ -105,10 +277,11 @@ def join_wrapped_cjk(text: str) -> str:
     return join_lines(lines, cjk_joint, candidate)
 
 
-def read_txt(path: str | Path) -> Decoded:
-    """Read a TXT file: decoded text with CJK-broken lines joined, and its encoding."""
+def read_txt(path: str | Path, *, encoding: str | None = None, lang: str | None = None) -> Decoded:
+    """Read a TXT file: decoded text with CJK-broken lines joined, and its encoding
+    (``encoding`` and ``lang`` as for :func:`decode_bytes`)."""
     path = Path(path)
-    decoded = decode_bytes(path.read_bytes(), path)
+    decoded = decode_bytes(path.read_bytes(), path, encoding=encoding, lang=lang)
     if not decoded.text.strip():
         raise IngestError("file has no text", file=path)
     return Decoded(join_wrapped_cjk(decoded.text), decoded.encoding)
