@@ -5,8 +5,9 @@ codings, passages and suggestion tables) goes through here:
 
 * :func:`read_bytes` refuses a file larger than ``max_file_mb`` before loading it;
 * :func:`read_text` decodes through the corpus reader's encoding detection
-  (:func:`pipeline.corpus.txt.decode_bytes`: BOM, UTF-8, then GB18030/Big5/UTF-16
-  when it can be told apart; never mojibake);
+  (:func:`pipeline.corpus.txt.decode_bytes`: BOM, UTF-8, then GB18030/Big5/UTF-16/
+  cp1252 only when exactly one gives plausible text; NUL/control bytes and mixed
+  encodings refused at their byte offset; never mojibake);
 * :func:`check_archive` refuses a zip (.docx, .xlsx, .qdpx) whose members would
   inflate past ``max_inflated_mb`` or land outside the archive, before anything
   is inflated (zipfile never inflates past a member's declared size);

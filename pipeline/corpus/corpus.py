@@ -109,6 +109,7 @@ def _read_entry(entry: ManifestEntry, root: Path, opencc: bool) -> list[Document
             id_column=entry.table.id_column,
             text_column=entry.table.text_column,
             sheet=entry.table.sheet,
+            encoding=entry.encoding,
             kind=entry.kind,
             lang=entry.lang,
             meta=meta,
@@ -123,6 +124,7 @@ def _read_entry(entry: ManifestEntry, root: Path, opencc: bool) -> list[Document
         meta=meta,
         opencc=opencc,
         source=entry.file,
+        encoding=entry.encoding,
     )
     return [document]
 

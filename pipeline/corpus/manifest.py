@@ -8,10 +8,15 @@ YAML: top-level keys ``corpus`` (name, default: the folder name) and ``documents
 (a list of entries). CSV: one entry per row with the same keys as columns; a table
 source's spec goes in columns ``table.id_column``, ``table.text_column`` and
 optionally ``table.sheet``; empty cells mean "not given".
+
+``encoding`` (optional, text files only: TXT, MD, CSV, JSONL) pins the file's codec:
+it is decoded strictly with it, without detection (see :mod:`pipeline.corpus.txt`);
+an unknown codec name is a problem of that entry.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -28,6 +33,8 @@ from pipeline.errors import ManifestError
 from pipeline.userfiles import read_text
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.csv")
+#: the formats whose bytes are decoded as text (an ``encoding:`` pin applies to them)
+TEXT_SUFFIXES = (".txt", ".md", ".csv", ".jsonl")
 CASE_FIELDS = ("enterprise_type", "enterprise", "title", "edition", "year", "arena", "reserved")
 INTERVIEW_FIELDS = ("group", "role", "date", "duration_min")
 
@@ -71,6 +78,19 @@ class ManifestEntry(DocumentAttributes):
     kind: Literal["case", "interview", "other"] = "other"
     derived_from: str | None = None  # the file this one was generated from, if any
     table: TableSpec | None = None
+    encoding: str | None = None  # pins a text file's codec (no detection), e.g. gb18030
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _known_codec(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            raise ValueError("encoding must be a codec name such as utf-8 or gb18030")
+        try:
+            return codecs.lookup(value.strip()).name
+        except LookupError:
+            raise ValueError(f"unknown encoding {value.strip()!r}") from None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -86,7 +106,7 @@ class ManifestEntry(DocumentAttributes):
     def meta(self) -> dict[str, Any]:
         """The entry's attributes as JSON-able values (dates as ISO strings)."""
         return self.model_dump(
-            mode="json", exclude_none=True, exclude={"id", "kind", "lang", "table"}
+            mode="json", exclude_none=True, exclude={"id", "kind", "lang", "table", "encoding"}
         )
 
 
@@ -136,6 +156,8 @@ def _format_problems(entry: ManifestEntry) -> list[str]:
             f"file '{entry.file}': unsupported format '{suffix or '(none)'}' "
             f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         ]
+    if entry.encoding is not None and suffix not in TEXT_SUFFIXES:
+        return [f"'encoding' given but '{entry.file}' is not a text file (.txt, .md, .csv, .jsonl)"]
     if (suffix in TABLE_SUFFIXES) == (entry.table is not None):
         return []
     if entry.table is None:

@@ -45,6 +45,13 @@ MIN_IDEOGRAPHS = 6
 MAX_OTHER_SHARE = 0.05
 #: most share of a Latin text's letters that may be non-ASCII
 MAX_LATIN_NON_ASCII = 0.25
+#: every window of this many consecutive ideographs must pass the local bars below:
+#: at least LOCAL_FREQUENT of them among the FREQUENT_SIZE most frequent characters,
+#: and at least one dictionary pair when it holds WINDOW // 2 pairs or more
+WINDOW = 12
+WINDOW_STRIDE = 3
+FREQUENT_SIZE = 1000
+LOCAL_FREQUENT = 4
 #: adjacent ideograph pairs looked up (enough to judge; keeps huge files fast)
 MAX_PAIRS = 200_000
 
@@ -54,9 +61,17 @@ Status = Literal["plausible", "too_short", "implausible"]
 ALLOWED_CONTROLS = frozenset("\t\n\x0b\x0c\r")
 #: punctuation and symbols shared by Latin and Chinese prose
 COMMON_PUNCT = frozenset("\u00a0\u00b7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2022\u00ab\u00bb")
+#: punctuation of Chinese prose (and full-width forms) that may touch an English word
+COMMON_CJK_PUNCT = frozenset(
+    "，。、；：？！（）《》〈〉“”‘’【】「」『』〔〕…—～·　．％＋－／＃＆＝＠＜＞［］｛｝＂＇"
+)
 #: Latin symbols real prose uses (not right before a letter, except ° before C/F)
 LATIN_SYMBOLS = frozenset("\u00a9\u00ae\u00b0\u00a3\u20ac\u00a7\u00bf\u00a1\u00d7")
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_GLUED_IDEOGRAPH = re.compile(
+    r"[A-Za-z](?P<a>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+    r"|(?P<b>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[A-Za-z]"
+)
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
 
 
@@ -78,8 +93,10 @@ def _dictionary_path() -> Path:
 
 
 @lru_cache(maxsize=1)
-def dictionary() -> tuple[frozenset[str], frozenset[str]]:
-    """(common characters, two-character sequences found inside words), from jieba."""
+def dictionary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(common characters, frequent characters, two-character sequences found inside
+    words), from jieba's dictionary: characters ranked by the summed frequency of the
+    words they occur in."""
     counts: Counter[str] = Counter()
     bigrams: set[str] = set()
     with open(_dictionary_path(), encoding="utf-8") as handle:
@@ -90,8 +107,8 @@ def dictionary() -> tuple[frozenset[str], frozenset[str]]:
                 counts[ch] += freq
             for i in range(len(word) - 1):
                 bigrams.add(word[i : i + 2])
-    common = frozenset(ch for ch, _ in counts.most_common(COMMON_SIZE))
-    return common, frozenset(bigrams)
+    ranked = [ch for ch, _ in counts.most_common(COMMON_SIZE)]
+    return frozenset(ranked), frozenset(ranked[:FREQUENT_SIZE]), frozenset(bigrams)
 
 
 @lru_cache(maxsize=1)
@@ -133,15 +150,28 @@ def _bad_character(chars) -> str | None:
     return None
 
 
+def _rare_glued(text: str, common: frozenset[str]) -> str | None:
+    """A rare ideograph touching an ASCII letter (``na飗e``, ``company乫s``): a Latin
+    text's accented letters or quotes read as a double-byte encoding."""
+    for match in _GLUED_IDEOGRAPH.finditer(text):
+        ch = match.group("a") or match.group("b")
+        if ch not in common and _fold(ch) not in common:
+            return match.group()
+    return None
+
+
 def _chinese(text: str) -> Verdict:
     folded = _fold(text)
     runs = _IDEOGRAPH.findall(folded)
     chars = Counter("".join(runs))
     ideographs = sum(chars.values())
-    common, bigrams = dictionary()
+    common, frequent, bigrams = dictionary()
     common_share = sum(n for ch, n in chars.items() if ch in common) / ideographs
     if common_share < MIN_COMMON_SHARE:
         return Verdict("implausible", f"only {common_share:.0%} common Chinese characters")
+    glued = _rare_glued(text, common)
+    if glued:
+        return Verdict("implausible", f"a rare character glued to a Latin word: {glued!r}")
     pairs = [run[i : i + 2] for run in runs for i in range(len(run) - 1)][:MAX_PAIRS]
     if pairs:
         known = sum(pair in bigrams for pair in pairs) / len(pairs)
@@ -149,7 +179,31 @@ def _chinese(text: str) -> Verdict:
             return Verdict("implausible", f"characters form no words ({known:.0%} known pairs)")
     if ideographs < MIN_IDEOGRAPHS or len(pairs) < MIN_IDEOGRAPHS // 2:
         return Verdict("too_short", "too few Chinese characters to judge", ideographs)
+    local = _weak_window(runs, frequent, bigrams)
+    if local is not None:
+        return Verdict("implausible", f"a stretch of characters that form no words: {local}")
     return Verdict("plausible", evidence=ideographs)
+
+
+def _weak_window(runs: list[str], frequent: frozenset[str], bigrams: frozenset[str]) -> str | None:
+    """The first window of :data:`WINDOW` ideographs (in text order) that fails the local
+    bars: another encoding's stretch inside otherwise good text reads as noise there."""
+    chars = "".join(runs)
+    if len(chars) <= WINDOW:
+        return None
+    # known[i]: chars[i-1:i+1] is a pair inside one run and a dictionary pair; None: no pair
+    known: list[bool | None] = []
+    for run in runs:
+        known.append(None)
+        known.extend(run[i : i + 2] in bigrams for i in range(len(run) - 1))
+    hits = [ch in frequent for ch in chars]
+    for start in range(0, min(len(chars), MAX_PAIRS) - WINDOW + 1, WINDOW_STRIDE):
+        end = start + WINDOW
+        pairs = [k for k in known[start + 1 : end] if k is not None]
+        no_words = len(pairs) >= WINDOW // 2 and not any(pairs)
+        if sum(hits[start:end]) < LOCAL_FREQUENT or no_words:
+            return chars[start:end]
+    return None
 
 
 def _latin_word_ok(word: str) -> bool:
@@ -197,6 +251,42 @@ _GLUED = re.compile("([" + "".join(sorted(LATIN_SYMBOLS - set("¿¡"))) + "])([A
 _ACCENTED_WORD = re.compile(r"[^\W\d_]*[\u00c0-\u024f][^\W\d_]*")
 
 
+#: non-letters that may sit between two ASCII letters (don’t, well–known, a·b)
+_INSIDE_WORD = frozenset("\u2019\u2018\u2013\u2014\u00b7\u00ad")
+
+
+def _glued_to_latin(text: str, non_ascii: dict[str, int]) -> str | None:
+    """A non-letter inside an ASCII word (``didn＊t``), or a symbol or character of
+    another script next to an ASCII word (``※We``, ``Friday 〞 rain``): what one
+    encoding's text looks like read in another."""
+    between = [
+        ch
+        for ch in non_ascii
+        if not ch.isalpha()
+        and ch not in _INSIDE_WORD
+        and ch not in COMMON_CJK_PUNCT  # "R、H", "A（B）" are ordinary Chinese
+        and ch != "\u00a0"
+    ]
+    odd = [
+        ch
+        for ch in between
+        if ch not in COMMON_PUNCT and ch not in LATIN_SYMBOLS and ch not in COMMON_CJK_PUNCT
+    ]
+    odd += [ch for ch in non_ascii if ch.isalpha() and _other_script(ch)]
+    patterns = []
+    if between:
+        patterns.append(f"[A-Za-z][{re.escape(''.join(sorted(between)))}][A-Za-z]")
+    if odd:
+        escaped = re.escape("".join(sorted(odd)))
+        patterns.append(f"[A-Za-z] ?[{escaped}]|[{escaped}] ?[A-Za-z]")
+    found = re.search("|".join(patterns), text) if patterns else None
+    return found.group() if found else None
+
+
+def _other_script(ch: str) -> bool:
+    return not (is_ideograph(ch) or _is_latin_letter(ch) or 0xFF00 <= ord(ch) <= 0xFFEF)
+
+
 def judge(text: str, lang: str | None = None) -> Verdict:
     """Is ``text`` a plausible reading? ``lang`` (``zh``/``en``/``mixed``) narrows it:
     a reading of a file declared English must not be mostly Chinese and vice versa."""
@@ -220,6 +310,9 @@ def judge(text: str, lang: str | None = None) -> Verdict:
     )
     if other > MAX_OTHER_SHARE * total:
         return Verdict("implausible", "characters of other scripts or odd symbols")
+    glued = _glued_to_latin(text, non_ascii)
+    if glued:
+        return Verdict("implausible", f"{glued!r} glued to a Latin word")
     letters = sum(n for ch, n in chars.items() if ch.isalpha())
     if lang == "en" and ideographs * 2 > letters:
         return Verdict("implausible", "mostly Chinese characters in a file declared English")

@@ -28,26 +28,28 @@ class RawText:
     meta: dict[str, Any]  # format (and encoding) of the source
 
 
-def _load_txt(path: Path) -> RawText:
+def _load_txt(path: Path, encoding: str | None = None, lang: str | None = None) -> RawText:
     from pipeline.corpus.txt import read_txt
 
-    decoded = read_txt(path)
+    decoded = read_txt(path, encoding=encoding, lang=lang)
     return RawText(decoded.text, {"format": "txt", "encoding": decoded.encoding})
 
 
-def _load_docx(path: Path) -> RawText:
+def _load_docx(path: Path, encoding: str | None = None, lang: str | None = None) -> RawText:
     from pipeline.corpus.docx_reader import read_docx
 
     return RawText(read_docx(path), {"format": "docx"})
 
 
-def _load_pdf(path: Path) -> RawText:
+def _load_pdf(path: Path, encoding: str | None = None, lang: str | None = None) -> RawText:
     from pipeline.corpus.pdf_reader import read_pdf
 
     return RawText(read_pdf(path), {"format": "pdf"})
 
 
-LOADERS: dict[str, Callable[[Path], RawText]] = {
+#: loaders take the path, the pinned encoding and the declared language (text files
+#: use both; DOCX and PDF carry their own encoding)
+LOADERS: dict[str, Callable[[Path, str | None, str | None], RawText]] = {
     ".txt": _load_txt,
     ".md": _load_txt,
     ".docx": _load_docx,
@@ -107,16 +109,18 @@ def read_document(
     opencc: bool = False,
     lang: Language | None = None,
     source: str | None = None,
+    encoding: str | None = None,
 ) -> Document:
     """Read one TXT/MD/DOCX/PDF file. ``doc_id`` defaults to the file name without
-    extension, ``source`` to the path; ``lang`` is detected when not given."""
+    extension, ``source`` to the path; ``lang`` is detected when not given (and, when
+    given, narrows which encodings are plausible); ``encoding`` pins a TXT/MD codec."""
     path = Path(path)
     suffix = _check_file(path)
     if suffix in TABLE_SUFFIXES:
         raise IngestError(
             "a table holds one document per row", file=path, hint="read it with read_table()"
         )
-    raw = LOADERS[suffix](path)
+    raw = LOADERS[suffix](path, encoding, lang)
     return make_document(
         raw.text,
         doc_id=doc_id or path.stem,

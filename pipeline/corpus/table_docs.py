@@ -50,12 +50,14 @@ def read_table(
     lang: Language | None = None,
     sheet: str | None = None,
     source: str | None = None,
+    encoding: str | None = None,
 ) -> list[Document]:
     """Read a CSV/XLSX/JSONL table into one Document per row (in row order).
 
-    ``meta`` and ``lang`` are defaults that the row's own columns override."""
+    ``meta`` and ``lang`` are defaults that the row's own columns override; ``lang``
+    and ``encoding`` (a pinned codec) also steer how a CSV/JSONL file is decoded."""
     path = Path(path)
-    data = read_rows(path, sheet=sheet)
+    data = read_rows(path, sheet=sheet, encoding=encoding, lang=lang)
     columns = set().union(*(row.values for row in data.rows))
     missing = [c for c in (id_column, text_column) if c not in columns]
     if missing:

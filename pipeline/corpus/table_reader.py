@@ -1,7 +1,7 @@
 """Table sources (CSV, XLSX, JSONL): one record per row, with its row/line number.
 
-CSV bytes are decoded like TXT files (BOM, UTF-8, then GB18030/Big5/UTF-16 detection)
-and every value stays a string. XLSX reads the first sheet (or ``sheet``) with
+CSV and JSONL bytes are decoded like TXT files (:func:`pipeline.corpus.txt.decode_bytes`);
+every CSV value stays a string. XLSX reads the first sheet (or ``sheet``) with
 openpyxl, header in row 1; cell values keep their types. JSONL needs one JSON object
 per non-empty line. Units are spreadsheet rows for CSV/XLSX (header = row 1) and
 lines for JSONL.
@@ -35,8 +35,8 @@ class TableData:
     encoding: str | None = None
 
 
-def _read_csv(path: Path) -> TableData:
-    decoded = decode_bytes(path.read_bytes(), path)
+def _read_csv(path: Path, encoding: str | None, lang: str | None) -> TableData:
+    decoded = decode_bytes(path.read_bytes(), path, encoding=encoding, lang=lang)
     reader = csv.reader(io.StringIO(decoded.text, newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
@@ -83,8 +83,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> TableData:
     return TableData(tuple(rows))
 
 
-def _read_jsonl(path: Path) -> TableData:
-    decoded = decode_bytes(path.read_bytes(), path)
+def _read_jsonl(path: Path, encoding: str | None, lang: str | None) -> TableData:
+    decoded = decode_bytes(path.read_bytes(), path, encoding=encoding, lang=lang)
     rows = []
     for number, line in enumerate(decoded.text.splitlines(), start=1):
         if not line.strip():
@@ -101,8 +101,15 @@ def _read_jsonl(path: Path) -> TableData:
     return TableData(tuple(rows), decoded.encoding)
 
 
-def read_rows(path: str | Path, *, sheet: str | None = None) -> TableData:
-    """All non-empty rows of a table file."""
+def read_rows(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    lang: str | None = None,
+) -> TableData:
+    """All non-empty rows of a table file; ``encoding`` pins a CSV/JSONL file's codec and
+    ``lang`` narrows its detection (see :func:`pipeline.corpus.txt.decode_bytes`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -113,11 +120,11 @@ def read_rows(path: str | Path, *, sheet: str | None = None) -> TableData:
         raise IngestError("file is empty", file=path)
     check_size(path, error=IngestError, what="table")
     if suffix == ".csv":
-        data = _read_csv(path)
+        data = _read_csv(path, encoding, lang)
     elif suffix == ".xlsx":
         data = _read_xlsx(path, sheet)
     else:
-        data = _read_jsonl(path)
+        data = _read_jsonl(path, encoding, lang)
     if not data.rows:
         raise IngestError("table has no data rows", file=path)
     return data

@@ -47,6 +47,10 @@ CANDIDATES = ("gb18030", "big5", "utf-16-le", "utf-16-be", "cp1252")
 #: the candidates whose bytes below 0x80 are ASCII
 ASCII_COMPATIBLE = ("gb18030", "big5", "cp1252")
 HINT = "re-save the file as UTF-8, or pin `encoding:` in the manifest entry"
+CONTROL_HINT = (
+    "remove it or re-save the text from its source: files with NUL or control bytes are "
+    "refused, not cleaned, so no text changes silently"
+)
 #: a line is a wrap candidate when it is at least this share of the file's widest line
 WRAP_SHARE = 0.8
 #: files whose widest line is shorter than this are never treated as hard-wrapped
@@ -54,6 +58,11 @@ MIN_WRAP_WIDTH = 16
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _CONTROL_BYTE = re.compile(b"[\x00-\x08\x0e-\x1f\x7f]")
+#: a UTF-8 accented letter or curly quote/dash touching an ASCII word ("Café", "’s")
+_UTF8_LATIN = re.compile(
+    rb"(?<=[A-Za-z])(?:\xc3[\x80-\xbf]|\xe2\x80[\x90-\x9f])(?=[A-Za-z]|\s)"
+    rb"|(?<![A-Za-z\x80-\xff])\xc3[\x80-\xbf](?=[A-Za-z])"
+)
 #: two or more UTF-8 encoded CJK characters in a row
 _UTF8_CJK_RUN = re.compile(b"(?:[\xe3-\xe9][\x80-\xbf]{2}){2,}")
 
@@ -90,8 +99,7 @@ def _check_controls(text: str, data: bytes, codec: str, file: Path, skip: int = 
         f"contains {what} at byte {offset} (line {prefix.count(chr(10)) + 1})",
         file,
         offset,
-        hint="remove it or re-save the text from its source: files with NUL or control "
-        "bytes are refused, not cleaned, so no text changes silently",
+        hint=CONTROL_HINT,
     )
 
 
@@ -164,7 +172,7 @@ def _utf8_chinese_run(data: bytes) -> int | None:
     characters forming a dictionary word (another encoding's text almost never does)."""
     from pipeline.corpus.plausible import dictionary
 
-    common, bigrams = dictionary()
+    common, _, bigrams = dictionary()
     for match in _UTF8_CJK_RUN.finditer(data):
         text = match.group().decode("utf-8", errors="replace")
         for i in range(len(text) - 1):
@@ -197,8 +205,10 @@ def _decode_unknown(data: bytes, file: Path, bad: int, lang: str | None) -> Deco
             f"contains {what} at {_at(data, control.start())}",
             file,
             control.start(),
-            hint="remove it or re-save the text from its source: files with NUL or control "
-            "bytes are refused, not cleaned, so no text changes silently",
+            hint=CONTROL_HINT
+            + (
+                " (a UTF-16 file needs a byte-order mark or `encoding:`)" if byte == b"\x00" else ""
+            ),
         )
     prefix = data[:bad]
     if sum(1 for b in prefix if b >= 0xC0) >= 2 and judge(prefix.decode("utf-8")).status != (
@@ -210,7 +220,24 @@ def _decode_unknown(data: bytes, file: Path, bad: int, lang: str | None) -> Deco
             file,
             bad,
         )
+    bom = data.find(codecs.BOM_UTF8, 1)
+    if bom > 0:
+        raise _refuse(
+            f"mixed encodings: a UTF-8 byte-order mark at {_at(data, bom)} inside a file that "
+            f"is not UTF-8 (byte {bad}, line {_line(data, bad)})",
+            file,
+            bom,
+        )
     run = _utf8_chinese_run(data)
+    latin = _UTF8_LATIN.search(data)
+    if latin is not None and (run is None or latin.start() < run):
+        run = latin.start()
+        raise _refuse(
+            f"mixed encodings: UTF-8 text starts at {_at(data, run)}, but byte {bad} "
+            f"(line {_line(data, bad)}) is not UTF-8",
+            file,
+            run,
+        )
     if run is not None:
         raise _refuse(
             f"mixed encodings: UTF-8 Chinese starts at {_at(data, run)}, but byte {bad} "
