@@ -66,7 +66,8 @@ COMMON_CJK_PUNCT = frozenset(
     "，。、；：？！（）《》〈〉“”‘’【】「」『』〔〕…—～·　．％＋－／＃＆＝＠＜＞［］｛｝＂＇"
 )
 #: Latin symbols real prose uses (not right before a letter, except ° before C/F)
-LATIN_SYMBOLS = frozenset("\u00a9\u00ae\u00b0\u00a3\u20ac\u00a7\u00bf\u00a1\u00d7")
+#: (not ¡ and ¿: Big5 punctuation read as cp1252 starts with ¡)
+LATIN_SYMBOLS = frozenset("\u00a9\u00ae\u00b0\u00a3\u20ac\u00a7\u00d7")
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _GLUED_IDEOGRAPH = re.compile(
     r"[A-Za-z](?P<a>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
@@ -247,7 +248,7 @@ _CJK_BLANK = (
     | {code: " " for code in range(0xFF00, 0xFFF0)}
     | {ord(ch): " " for ch in COMMON_PUNCT}
 )
-_GLUED = re.compile("([" + "".join(sorted(LATIN_SYMBOLS - set("¿¡"))) + "])([A-Za-z])")
+_GLUED = re.compile("([" + "".join(sorted(LATIN_SYMBOLS)) + "])([A-Za-z])")
 _ACCENTED_WORD = re.compile(r"[^\W\d_]*[\u00c0-\u024f][^\W\d_]*")
 
 

@@ -130,6 +130,34 @@ def _decode_pinned(data: bytes, codec: str, file: Path) -> Decoded:
     return Decoded(text, name)
 
 
+def _check_plausible_lines(text: str, data: bytes, codec: str, file: Path, skip: int) -> None:
+    """Refuse a UTF-16/32 text with a line that reads as noise (another encoding's bytes
+    after the BOM), at the byte offset of that line."""
+    from pipeline.corpus.plausible import judge
+
+    if judge(text).status != "implausible":
+        return
+    start = 0
+    for line in text.split("\n"):
+        verdict = judge(line)
+        if verdict.status == "implausible":
+            offset = skip + len(text[:start].encode(codec))
+            raise _refuse(
+                f"starts with a {codec} byte-order mark, but line {text.count(chr(10), 0, start) + 1} "
+                f"(byte {offset}) does not read as {codec} text ({verdict.reason}): mixed "
+                "encodings or a damaged file",
+                file,
+                offset,
+            )
+        start += len(line) + 1
+    raise _refuse(
+        f"starts with a {codec} byte-order mark, but its text is not plausible "
+        f"({judge(text).reason})",
+        file,
+        skip,
+    )
+
+
 def _decode_bom(data: bytes, file: Path) -> Decoded | None:
     for bom, encoding in BOMS:
         if data.startswith(bom):
@@ -138,6 +166,8 @@ def _decode_bom(data: bytes, file: Path) -> Decoded | None:
                 data, codec, file, f"it starts with a {encoding} byte-order mark", len(bom)
             )
             _check_controls(text, data, codec, file, len(bom))
+            if codec != "utf-8":  # UTF-16/32 decode almost any even-length bytes
+                _check_plausible_lines(text, data, codec, file, len(bom))
             return Decoded(text, encoding)
     return None
 
