@@ -142,6 +142,7 @@ def encoding_cases(seed: int, n: int) -> dict:
     rng = random.Random(seed)
     counts = {"accepted_correct": 0, "refused": 0, "mojibake_accepted": 0}
     without_offset = 0
+    must_refuse = refused_readable = 0
     examples: list[dict] = []
     done = 0
     while done < n:
@@ -150,10 +151,12 @@ def encoding_cases(seed: int, n: int) -> dict:
             continue
         data, expected = case
         done += 1
+        must_refuse += expected is None
         try:
             decoded = decode_bytes(data, f"case-{done}.txt")
         except EncodingError as exc:
             counts["refused"] += 1
+            refused_readable += expected is not None
             if not (exc.unit or "").startswith("byte "):
                 without_offset += 1
             continue
@@ -167,6 +170,9 @@ def encoding_cases(seed: int, n: int) -> dict:
         "encoding_cases": n,
         **counts,
         "refused_without_offset": without_offset,
+        # cases with no right text (mixed, control byte), and refusals of cases that had one
+        "must_refuse": must_refuse,
+        "refused_with_a_right_text": refused_readable,
         "mojibake_examples": examples,
     }
 

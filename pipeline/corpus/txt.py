@@ -130,6 +130,26 @@ def _decode_pinned(data: bytes, codec: str, file: Path) -> Decoded:
     return Decoded(text, name)
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile("[\u3040-\u30ff]")
+
+
+def _one_other_script(line: str) -> bool:
+    """Korean (Hangul) or Japanese (kana with kanji) text: outside what plausibility
+    judges, but not the mix of blocks that another encoding's bytes read as UTF-16 give."""
+    from pipeline.corpus.plausible import is_ideograph
+
+    letters = [ch for ch in line if ch.isalpha() and not ch.isascii()]
+    if not letters or not line.isprintable():
+        return False
+    hangul = sum(bool(_HANGUL.match(ch)) for ch in letters)
+    kana = sum(bool(_KANA.match(ch)) for ch in letters)
+    kanji = sum(map(is_ideograph, letters))
+    if hangul == len(letters):
+        return True
+    return kana + kanji == len(letters) and kana >= 0.2 * len(letters)
+
+
 def _check_plausible_lines(text: str, data: bytes, codec: str, file: Path, skip: int) -> None:
     """Refuse a UTF-16/32 text with a line that reads as noise (another encoding's bytes
     after the BOM), at the byte offset of that line."""
@@ -138,9 +158,12 @@ def _check_plausible_lines(text: str, data: bytes, codec: str, file: Path, skip:
     if judge(text).status != "implausible":
         return
     start = 0
+    other_script = False
     for line in text.split("\n"):
         verdict = judge(line)
-        if verdict.status == "implausible":
+        if verdict.status == "implausible" and _one_other_script(line):
+            other_script = True
+        elif verdict.status == "implausible":
             offset = skip + len(text[:start].encode(codec))
             raise _refuse(
                 f"starts with a {codec} byte-order mark, but line {text.count(chr(10), 0, start) + 1} "
@@ -150,6 +173,8 @@ def _check_plausible_lines(text: str, data: bytes, codec: str, file: Path, skip:
                 offset,
             )
         start += len(line) + 1
+    if other_script:
+        return  # Korean or Japanese lines: not judged, and no line reads as noise
     raise _refuse(
         f"starts with a {codec} byte-order mark, but its text is not plausible "
         f"({judge(text).reason})",
