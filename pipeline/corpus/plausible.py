@@ -25,11 +25,13 @@ caller treats it as undecidable, not as plausible. The dictionary is jieba's own
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
@@ -190,20 +192,26 @@ def _weak_window(runs: list[str], frequent: frozenset[str], bigrams: frozenset[s
     """The first window of :data:`WINDOW` ideographs (in text order) that fails the local
     bars: another encoding's stretch inside otherwise good text reads as noise there."""
     chars = "".join(runs)
-    if len(chars) <= WINDOW:
+    n = len(chars)
+    if n <= WINDOW:
         return None
-    # known[i]: chars[i-1:i+1] is a pair inside one run and a dictionary pair; None: no pair
-    known: list[bool | None] = []
+    # pair[i] (i >= 1): chars[i-1:i+1] lies inside one run; known[i]: and is a dictionary pair
+    pair = [1] * n
+    start = 0
     for run in runs:
-        known.append(None)
-        known.extend(run[i : i + 2] in bigrams for i in range(len(run) - 1))
-    hits = [ch in frequent for ch in chars]
-    for start in range(0, min(len(chars), MAX_PAIRS) - WINDOW + 1, WINDOW_STRIDE):
-        end = start + WINDOW
-        pairs = [k for k in known[start + 1 : end] if k is not None]
-        no_words = len(pairs) >= WINDOW // 2 and not any(pairs)
-        if sum(hits[start:end]) < LOCAL_FREQUENT or no_words:
-            return chars[start:end]
+        pair[start] = 0
+        start += len(run)
+    in_dict = map(bigrams.__contains__, map(operator.add, chars, chars[1:]))
+    known = [0, *(p and k for p, k in zip(pair[1:], in_dict, strict=True))]
+    hits = list(accumulate(map(frequent.__contains__, chars), initial=0))
+    pairs = list(accumulate(pair, initial=0))
+    words = list(accumulate(known, initial=0))
+    for lo in range(0, n - WINDOW + 1, WINDOW_STRIDE):
+        hi = lo + WINDOW
+        n_pairs = pairs[hi] - pairs[lo + 1]
+        no_words = n_pairs >= WINDOW // 2 and words[hi] == words[lo + 1]
+        if hits[hi] - hits[lo] < LOCAL_FREQUENT or no_words:
+            return chars[lo:hi]
     return None
 
 

@@ -165,10 +165,11 @@ def _check_plausible_lines(text: str, data: bytes, codec: str, file: Path, skip:
             other_script = True
         elif verdict.status == "implausible":
             offset = skip + len(text[:start].encode(codec))
+            number = text.count("\n", 0, start) + 1
             raise _refuse(
-                f"starts with a {codec} byte-order mark, but line {text.count(chr(10), 0, start) + 1} "
-                f"(byte {offset}) does not read as {codec} text ({verdict.reason}): mixed "
-                "encodings or a damaged file",
+                f"starts with a {codec} byte-order mark, but line {number} (byte {offset}) "
+                f"does not read as {codec} text ({verdict.reason}): mixed encodings or a "
+                "damaged file",
                 file,
                 offset,
             )
@@ -288,15 +289,15 @@ def _decode_unknown(data: bytes, file: Path, bad: int, lang: str | None) -> Deco
     if latin is not None and (run is None or latin.start() < run):
         run = latin.start()
         raise _refuse(
-            f"mixed encodings: UTF-8 text starts at {_at(data, run)}, but byte {bad} "
-            f"(line {_line(data, bad)}) is not UTF-8",
+            f"mixed encodings: UTF-8 text starts at {_at(data, run)} in a file whose "
+            f"other text is not UTF-8 (from byte {bad}, line {_line(data, bad)})",
             file,
             run,
         )
     if run is not None:
         raise _refuse(
-            f"mixed encodings: UTF-8 Chinese starts at {_at(data, run)}, but byte {bad} "
-            f"(line {_line(data, bad)}) is not UTF-8",
+            f"mixed encodings: UTF-8 Chinese starts at {_at(data, run)} in a file whose "
+            f"other text is not UTF-8 (from byte {bad}, line {_line(data, bad)})",
             file,
             run,
         )
