@@ -29,10 +29,14 @@ import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.corpus.lines import cjk_joint, join_lines
 from pipeline.corpus.normalize import normalize_newlines, strip_trailing_spaces
 from pipeline.errors import EncodingError, IngestError
+
+if TYPE_CHECKING:
+    from pipeline.corpus.plausible import Verdict
 
 #: checked longest first (a UTF-32 LE BOM starts with the UTF-16 LE BOM)
 BOMS: tuple[tuple[bytes, str], ...] = (
@@ -103,7 +107,7 @@ def _check_controls(text: str, data: bytes, codec: str, file: Path, skip: int = 
     )
 
 
-def _strict(data: bytes, codec: str, file: Path, what: str, skip: int = 0) -> str:
+def _strict(data: bytes, codec: str, file: Path, what: str, skip: int = 0, hint: str = HINT) -> str:
     try:
         return data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
@@ -113,6 +117,7 @@ def _strict(data: bytes, codec: str, file: Path, what: str, skip: int = 0) -> st
             f"{what}, but {_at(data, offset, ascii_lines)} is not valid {codec}",
             file,
             offset,
+            hint,
         ) from None
 
 
@@ -125,7 +130,8 @@ def _decode_pinned(data: bytes, codec: str, file: Path) -> Decoded:
         ) from None
     if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
         name = "utf-8-sig"
-    text = _strict(data, name, file, f"its encoding is pinned to {codec}")
+    hint = "fix `encoding:` in the manifest entry (or drop it to detect), or re-save the file"
+    text = _strict(data, name, file, f"its encoding is pinned to {codec}", hint=hint)
     _check_controls(text, data, name, file, len(codecs.BOM_UTF8) if name == "utf-8-sig" else 0)
     return Decoded(text, name)
 
@@ -202,7 +208,7 @@ def _decode_bom(data: bytes, file: Path) -> Decoded | None:
 class _Reading:
     codec: str
     text: str | None  # None: does not decode strictly
-    verdict: object  # plausible.Verdict, or the decode failure offset
+    verdict: Verdict | int  # the plausibility verdict, or where strict decoding failed
 
 
 def _readings(data: bytes, lang: str | None, codecs_: tuple[str, ...]) -> list[_Reading]:
