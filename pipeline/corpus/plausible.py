@@ -18,8 +18,9 @@ reading is judged here by what it contains, never by which codec produced it:
   have ASCII letters, never three non-ASCII characters in a row, no mojibake symbols.
 
 Mixed-script documents (Chinese with English terms) pass: each part is judged by
-its own rule. A reading with too few ideographs to judge is ``too_short``: the
-caller treats it as undecidable, not as plausible. The dictionary is jieba's own
+its own rule. A reading with too few ideographs (or, for Latin text, too few ASCII
+letters around its accented ones) to judge is ``too_short``: the caller treats it as
+undecidable, not as plausible. The dictionary is jieba's own
 ``dict.txt`` (installed with jieba), loaded once on first use and cached.
 """
 
@@ -54,6 +55,10 @@ WINDOW = 12
 WINDOW_STRIDE = 3
 FREQUENT_SIZE = 1000
 LOCAL_FREQUENT = 4
+#: a Latin reading with non-ASCII characters needs this many ASCII letters, and this
+#: many per non-ASCII character, before it counts as evidence
+MIN_LATIN_LETTERS = 6
+LATIN_LETTERS_PER_NON_ASCII = 3
 #: adjacent ideograph pairs looked up (enough to judge; keeps huge files fast)
 MAX_PAIRS = 200_000
 
@@ -133,8 +138,14 @@ def is_ideograph(ch: str) -> bool:
 
 
 def _is_cjk_punct(ch: str) -> bool:
+    """CJK punctuation and full-width forms (not half-width katakana or Hangul)."""
     code = ord(ch)
-    return 0x3000 <= code <= 0x303F or 0xFF00 <= code <= 0xFFEF or 0xFE30 <= code <= 0xFE4F
+    return (
+        0x3000 <= code <= 0x303F
+        or 0xFF01 <= code <= 0xFF65
+        or 0xFFE0 <= code <= 0xFFE6
+        or 0xFE30 <= code <= 0xFE4F
+    )
 
 
 def _is_latin_letter(ch: str) -> bool:
@@ -168,6 +179,8 @@ def _chinese(text: str) -> Verdict:
     runs = _IDEOGRAPH.findall(folded)
     chars = Counter("".join(runs))
     ideographs = sum(chars.values())
+    if not ideographs:  # folding left none (e.g. a lone compatibility ideograph)
+        return Verdict("too_short", "too few Chinese characters to judge")
     common, frequent, bigrams = dictionary()
     common_share = sum(n for ch, n in chars.items() if ch in common) / ideographs
     if common_share < MIN_COMMON_SHARE:
@@ -293,7 +306,7 @@ def _glued_to_latin(text: str, non_ascii: dict[str, int]) -> str | None:
 
 
 def _other_script(ch: str) -> bool:
-    return not (is_ideograph(ch) or _is_latin_letter(ch) or 0xFF00 <= ord(ch) <= 0xFFEF)
+    return not (is_ideograph(ch) or _is_latin_letter(ch) or _is_cjk_punct(ch))
 
 
 def judge(text: str, lang: str | None = None) -> Verdict:
@@ -332,6 +345,9 @@ def judge(text: str, lang: str | None = None) -> Verdict:
         return latin
     if ideographs:
         return _chinese(text)
+    ascii_letters = sum(n for ch, n in chars.items() if ch.isascii() and ch.isalpha())
+    if ascii_letters < max(MIN_LATIN_LETTERS, LATIN_LETTERS_PER_NON_ASCII * total):
+        return Verdict("too_short", "too few letters around the non-ASCII characters", total)
     return Verdict("plausible", evidence=total)
 
 

@@ -50,6 +50,8 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 CANDIDATES = ("gb18030", "big5", "utf-16-le", "utf-16-be", "cp1252")
 #: the candidates whose bytes below 0x80 are ASCII
 ASCII_COMPATIBLE = ("gb18030", "big5", "cp1252")
+#: a UTF-16 reading without BOM needs this many non-space characters
+MIN_UTF16_CHARS = 4
 HINT = "re-save the file as UTF-8, or pin `encoding:` in the manifest entry"
 CONTROL_HINT = (
     "remove it or re-save the text from its source: files with NUL or control bytes are "
@@ -212,7 +214,7 @@ class _Reading:
 
 
 def _readings(data: bytes, lang: str | None, codecs_: tuple[str, ...]) -> list[_Reading]:
-    from pipeline.corpus.plausible import judge
+    from pipeline.corpus.plausible import Verdict, judge
 
     out = []
     for codec in codecs_:
@@ -221,7 +223,10 @@ def _readings(data: bytes, lang: str | None, codecs_: tuple[str, ...]) -> list[_
         except UnicodeDecodeError as exc:
             out.append(_Reading(codec, None, exc.start))
             continue
-        out.append(_Reading(codec, text, judge(text, lang)))
+        verdict = judge(text, lang)
+        if codec.startswith("utf-16") and len("".join(text.split())) < MIN_UTF16_CHARS:
+            verdict = Verdict("too_short", "too short to tell UTF-16 from noise")
+        out.append(_Reading(codec, text, verdict))
     return out
 
 

@@ -240,6 +240,11 @@ def test_the_declared_language_narrows_the_readings():
     _refusal(data, lang="en")
 
 
+@pytest.mark.parametrize("data", [b"p\x93\x93", b"\x00d\xff\x85", b"*\xff\x00}"])
+def test_a_few_bytes_are_too_little_evidence_for_cp1252_or_utf16(data):
+    _refusal(data)
+
+
 def test_undecidable_short_bytes_are_refused_with_the_hint():
     error = _refusal("乡村振兴".encode("gbk"))
     assert "cannot be told apart" in str(error)
