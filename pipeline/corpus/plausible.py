@@ -13,9 +13,14 @@ reading is judged here by what it contains, never by which codec produced it:
   :data:`COMMON_SIZE` most frequent characters of jieba's dictionary, and at least
   :data:`MIN_BIGRAM_SHARE` of adjacent ideograph pairs occur inside a word of that
   dictionary (a sequence of common characters that forms no words -- Korean EUC-KR
-  read as GB2312, Big5 read as GBK -- fails here);
-* Latin text (cp1252/latin-1 readings): accented letters sit inside words that also
-  have ASCII letters, never three non-ASCII characters in a row, no mojibake symbols.
+  read as GB2312, Big5 read as GBK -- fails here); the same holds locally: every
+  window of :data:`WINDOW` ideographs has :data:`LOCAL_FREQUENT` of the
+  :data:`FREQUENT_SIZE` most frequent characters and a dictionary pair, so a stretch
+  in another encoding inside good text fails; a rare ideograph touching an ASCII
+  letter (``village抯``: cp1252 ``’s`` read as GBK) fails;
+* Latin text (cp1252 readings): accented letters sit inside words that also have
+  ASCII letters, never three non-ASCII characters in a row, no symbols or characters
+  of other scripts glued to ASCII words (``didn＊t``, ``※We``).
 
 Mixed-script documents (Chinese with English terms) pass: each part is judged by
 its own rule. A reading with too few ideographs (or, for Latin text, too few ASCII
