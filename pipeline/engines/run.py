@@ -83,6 +83,10 @@ def run_job(
     paths = job_paths(config)
     paths.output.mkdir(parents=True, exist_ok=True)
     load_codebook(config.codebook)  # a bad codebook file fails before anything is opened
+    if config.engine == "ray":  # Ray not installed fails before the lock file is made
+        from pipeline.engines.ray import _import_ray
+
+        _import_ray()
     info = RunInfo(config=resolved_config_dict(config), seed=config.seed)
     run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
     with run_lock(paths, command="run", config_path=config_path, run_id=run_id,

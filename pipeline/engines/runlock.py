@@ -103,12 +103,17 @@ def run_lock(
 
         raise ConfigError("--wait must be 0 or more seconds", unit="--wait")
     started = time.monotonic()
+    # a PostgreSQL driver that is not installed fails here, before any file is written
+    engine = _pg_engine(paths.store_url, command) if paths.store_url.startswith("postgresql") \
+        else None
     paths.output.mkdir(parents=True, exist_ok=True)
     target = lock_path(paths.output)
     file_lock = FileLock(str(target), thread_local=False)
     try:
         file_lock.acquire(timeout=wait, poll_interval=POLL_SECONDS)
     except Timeout:
+        if engine is not None:
+            engine.dispose()
         raise _busy(paths.output, target, wait) from None
     me = Holder(command, os.getpid(), socket.gethostname(),
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -117,9 +122,9 @@ def run_lock(
     pg = None
     try:
         atomic_write_text(holder_file, json.dumps(asdict(me), indent=2) + "\n")
-        if paths.store_url.startswith("postgresql"):
+        if engine is not None:
             remaining = max(0.0, wait - (time.monotonic() - started))
-            pg = _pg_lock(paths.store_url, me, remaining, asked=wait)
+            pg = _pg_lock(engine, remaining, asked=wait)
         yield me
     finally:
         if pg is not None:
@@ -152,17 +157,25 @@ class _PgLock:
     connection: object
 
 
-def _pg_lock(url: str, me: Holder, wait: float, *, asked: float) -> _PgLock:
-    """Poll for the advisory lock for ``wait`` seconds (``asked``: the whole wait, for the message)."""
+def _pg_engine(url: str, command: str):
+    """An engine for the lock's own session, named after this process (``application_name``)."""
     import sqlalchemy as sa
 
     from pipeline.store.engine import make_engine
 
-    name = f"groundcode {me.command} {me.pid}@{me.host}"[:63]
+    name = f"groundcode {command} {os.getpid()}@{socket.gethostname()}"[:63]
     checked = make_engine(url)  # the driver named and installed, or a StoreError
-    engine = sa.create_engine(checked.url, connect_args={"application_name": name},
-                              isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    checked.dispose()
+    try:
+        return sa.create_engine(checked.url, connect_args={"application_name": name},
+                                isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    finally:
+        checked.dispose()
+
+
+def _pg_lock(engine, wait: float, *, asked: float) -> _PgLock:
+    """Poll for the advisory lock for ``wait`` seconds (``asked``: the whole wait, for the message)."""
+    import sqlalchemy as sa
+
     connection = engine.connect()
     deadline = time.monotonic() + wait
     try:
