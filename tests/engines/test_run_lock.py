@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -146,6 +147,28 @@ def test_lock_excludes_within_one_process_and_is_free_after(tmp_path):
         assert info.value.code == "E901" and f"pid {os.getpid()}" in str(info.value)
     with run_lock(paths, run_id="r3") as again:
         assert again.run_id == "r3"
+
+
+def test_a_stale_holder_record_is_reported_as_stale(tmp_path):
+    """A live process holds the OS lock but the holder file still names a dead one."""
+    from filelock import FileLock
+
+    paths = _paths(tmp_path / "out")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    paths.output.mkdir()
+    (paths.output / HOLDER_NAME).write_text(json.dumps({
+        "command": "run", "pid": dead.pid, "host": socket.gethostname(),
+        "started_at": "2026-01-01T00:00:00+00:00", "config": "/old.yaml", "run_id": "old"}))
+    with FileLock(str(paths.output / LOCK_NAME), thread_local=False):
+        with pytest.raises(RunLockedError) as info:
+            with run_lock(paths):
+                pass
+    message = str(info.value)
+    assert f"names groundcode run (pid {dead.pid}" in message
+    assert "no longer running (a stale record)" in message
+    with run_lock(paths, run_id="new") as me:  # the OS lock is free: the record is replaced
+        assert read_holder(paths.output) == me
 
 
 def test_postgres_store_is_locked_across_output_folders(tmp_path, postgres_url):  # noqa: F811
