@@ -126,3 +126,9 @@ class StoreError(GroundcodeError):
 
 class EngineError(GroundcodeError):
     code = "E900"
+
+
+class RunLockedError(EngineError):
+    """Another groundcode run (or export) holds the output folder's or the store's lock."""
+
+    code = "E901"

@@ -25,6 +25,11 @@ def run(
         False, "--refit", help="Fit the coder again, re-classify every document and cluster the candidate categories afresh."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    wait: float = typer.Option(
+        0.0, "--wait", min=0, metavar="SECONDS",
+        help="When another run holds this output folder's lock, wait up to SECONDS for it "
+        "(default: stop at once with error E901).",
+    ),
 ) -> None:
     """The main job: ingest -> clean -> segment -> embed -> classify -> cluster ->
     saturation -> agreement, then the outputs from the store.
@@ -37,7 +42,8 @@ def run(
     from pipeline.engines.run import run_job
 
     cfg = load_config(config)
-    result = run_job(cfg, progress=not quiet, refit=refit, echo=typer.echo)
+    result = run_job(cfg, progress=not quiet, refit=refit, echo=typer.echo, wait=wait,
+                     config_path=config)
     counts = result.counts
     typer.echo(
         f"{counts.get('documents', 0)} documents, {counts.get('passages', 0)} passages, "

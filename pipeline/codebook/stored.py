@@ -8,6 +8,7 @@ from pipeline.codebook.load import codebook_from_dict, codebook_to_dict
 from pipeline.codebook.model import Codebook
 from pipeline.codebook.yamlio import dump_yaml
 from pipeline.errors import CodebookError
+from pipeline.yamlsafe import check_yaml
 
 
 def codebook_text(book: Codebook) -> str:
@@ -18,6 +19,7 @@ def codebook_text(book: Codebook) -> str:
 
 def codebook_from_text(text: str, source: str) -> Codebook:
     """Validate a codebook kept as YAML text; ``source`` names it in errors."""
+    check_yaml(text, file=source, error=CodebookError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import CodebookError
+from pipeline.yamlsafe import check_yaml
 
 Loc = tuple[str | int, ...]
 
@@ -28,6 +29,7 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[Loc, int], list[tuple[Loc, st
             "codebook file not found", file=file, hint="check the path or the config's `codebook:`."
         )
     text = read_text(file, error=CodebookError, what="codebook file").text
+    check_yaml(text, file=file, error=CodebookError)
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
         node = yaml.compose(text, Loader=loader)

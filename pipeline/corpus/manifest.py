@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.corpus.formats import SUPPORTED_SUFFIXES, TABLE_SUFFIXES
 from pipeline.errors import ManifestError
 from pipeline.userfiles import read_text
+from pipeline.yamlsafe import check_yaml
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.csv")
 #: the formats whose bytes are decoded as text (an ``encoding:`` pin applies to them)
@@ -223,6 +224,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 def _yaml_entries(path: Path, text: str) -> tuple[str | None, list[tuple[str, Any]]]:
+    check_yaml(text, file=path, error=ManifestError)  # alias bombs, absurd nesting
     loader = _Loader(text)  # parsed once: the node gives line numbers, then the data
     try:
         node = loader.get_single_node()

@@ -22,6 +22,7 @@ from the store (:mod:`pipeline.report.export`). The store is the single source o
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,16 +63,19 @@ def run_job(
     progress: bool = True,
     refit: bool = False,
     echo: Callable[[str], None] = lambda _m: None,
+    wait: float = 0.0,
+    config_path: str | Path | None = None,
 ) -> JobResult:
-    """Run the whole job for ``config``; see the module docstring for the guarantees."""
+    """Run the whole job for ``config``; see the module docstring for the guarantees.
+
+    The run holds the output folder's run lock throughout (:mod:`pipeline.engines.runlock`):
+    another run on it raises :class:`~pipeline.errors.RunLockedError` at once, or after
+    waiting up to ``wait`` seconds for it. ``config_path`` names the config file in the
+    lock's holder record and in ``run.json``.
+    """
     from pipeline import __version__
     from pipeline.codebook import load_codebook
-    from pipeline.embed import make_embedder
-    from pipeline.engines.backend import make_backend
-    from pipeline.engines.codebooks import codebook_in_use
-    from pipeline.engines.stages import run_stages
-    from pipeline.report.export import export_outputs
-    from pipeline.store import open_store
+    from pipeline.engines.runlock import run_lock
 
     if config.codebook is None:
         raise ConfigError("no codebook configured", unit="codebook",
@@ -79,7 +83,31 @@ def run_job(
     paths = job_paths(config)
     paths.output.mkdir(parents=True, exist_ok=True)
     load_codebook(config.codebook)  # a bad codebook file fails before anything is opened
+    if config.engine == "ray":  # Ray not installed fails before the lock file is made
+        from pipeline.engines.ray import _import_ray
+
+        _import_ray()
     info = RunInfo(config=resolved_config_dict(config), seed=config.seed)
+    run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
+    with run_lock(paths, command="run", config_path=config_path, run_id=run_id,
+                  wait=wait) as holder:
+        # run.json describes this run, whoever ran the same config before
+        info.extra["run"] = {"id": run_id, "pid": holder.pid, "host": holder.host,
+                             "started_at": holder.started_at, "config_file": holder.config}
+        return _run_locked(config, paths, info, run_id, progress=progress, refit=refit,
+                           echo=echo)
+
+
+def _run_locked(config: RunConfig, paths: JobPaths, info: RunInfo, run_id: str, *,
+                progress: bool, refit: bool, echo: Callable[[str], None]) -> JobResult:
+    from pipeline import __version__
+    from pipeline.embed import make_embedder
+    from pipeline.engines.backend import make_backend
+    from pipeline.engines.codebooks import codebook_in_use
+    from pipeline.engines.stages import run_stages
+    from pipeline.report.export import export_outputs
+    from pipeline.store import open_store
+
     backend = make_backend(config)
     store = open_store(paths.store_url)
     try:
@@ -91,7 +119,6 @@ def run_job(
             echo(f"codebook: version {book.hash[:12]} (made in review from the file's "
                  f"{in_use.file_hash[:12]})")
         info.embedder_id = make_embedder(config.embed).id
-        run_id = sha256_text(json.dumps(info.config, sort_keys=True) + __version__)[:12]
         store.runs.start_run(run_id, info.config, __version__, config.seed, book.hash,
                              info.embedder_id)
         ctx = RunContext(config, paths, store, book, backend, info, info.embedder_id,
@@ -124,6 +151,7 @@ def _finish(ctx: RunContext, run_id: str, written: dict[str, str]) -> JobResult:
     info.extra["processed"] = ctx.processed
     info.extra["corpus_stages"] = ctx.outcomes
     info.extra["store"] = store.url
+    info.extra["run"]["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     store.runs.finish_run(run_id, "finished", info.timings, counts)
     run_json = info.write(ctx.paths.output / "run.json")
     return JobResult(ctx.paths.output, run_id, run_json, counts, ctx.processed, written,

@@ -243,12 +243,16 @@ def last_run_codebook(store, book):
     return book
 
 
-def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
+def export_from_store(config, only: Sequence[str] = OUTPUTS, *, wait: float = 0.0,
+                      config_path=None) -> dict[str, str]:
     """``groundcode export``: the outputs of the last run of ``config``, from its store.
 
-    Runs no stage: what the store does not hold is reported as missing.
+    Runs no stage: what the store does not hold is reported as missing. Holds the
+    run lock (:mod:`pipeline.engines.runlock`) while it writes, so it never renders a
+    half-updated store over a running run's outputs; ``wait`` as for ``run_job``.
     """
     from pipeline.codebook import load_codebook
+    from pipeline.engines.runlock import run_lock
     from pipeline.errors import ConfigError, StoreError
     from pipeline.paths import job_paths
     from pipeline.store import open_store
@@ -266,7 +270,8 @@ def export_from_store(config, only: Sequence[str] = OUTPUTS) -> dict[str, str]:
         raise StoreError("no store for this config yet", file=paths.store_url.removeprefix(
             "sqlite:///"), hint="run `groundcode run CONFIG` first.")
     book = load_codebook(config.codebook)
-    with open_store(paths.store_url) as store:
+    with run_lock(paths, command="export", config_path=config_path, wait=wait), \
+            open_store(paths.store_url) as store:
         book = last_run_codebook(store, book)
         corpora = store.documents.corpora()
         if len(corpora) == 1:
