@@ -63,9 +63,14 @@ def checkpoints(
 
 def ingest(ctx) -> dict:
     from pipeline.corpus import load_corpus
+    from pipeline.corpus.size import size_warnings
 
     corpus = load_corpus(ctx.config.corpus, cache_dir=ctx.paths.cache_dir)
     ctx.info.input_hashes = dict(corpus.input_hashes)
+    for message in size_warnings(corpus.root, corpus.input_hashes,
+                                 ctx.config.corpus.warn_file_mb):
+        ctx.echo(f"warning: {message}")
+        ctx.info.extra.setdefault("warnings", []).append(message)
     return {"corpus": corpus}
 
 
