@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.cluster.novelty import normalize_rows
+from pipeline.cluster.novelty import block_rows, normalize_rows
 
 _DENSE_LIMIT = 1500  # up to this many rows the dense eigensolver is fast enough
 _CHUNK = 2048
@@ -38,16 +38,17 @@ def knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(k, n - 1)
     dist = np.empty((n, k))
     idx = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, _CHUNK):
-        sims = unit[lo : lo + _CHUNK] @ unit.T
+    step = block_rows(n, _CHUNK)
+    for lo in range(0, n, step):
+        sims = unit[lo : lo + step] @ unit.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + lo] = -np.inf  # never your own neighbour
         part = np.argpartition(sims, n - k, axis=1)[:, n - k :]  # the k largest
         part_sims = np.take_along_axis(sims, part, axis=1)
         order = np.take_along_axis(part, np.lexsort((part, -part_sims), axis=1), axis=1)
         top = np.take_along_axis(sims, order, axis=1)
-        idx[lo : lo + _CHUNK] = order
-        dist[lo : lo + _CHUNK] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))
+        idx[lo : lo + step] = order
+        dist[lo : lo + step] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))
     return dist, idx
 
 
