@@ -39,3 +39,23 @@ def test_small_blocks_give_the_same_neighbours_counts_and_labels(monkeypatch):
     for a, b in zip(blocked[1:4], whole[1:4], strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(blocked[4], whole[4], atol=1e-12)
+
+
+def test_component_vectors_are_made_dense_only_on_request():
+    rng = np.random.default_rng(2)
+    centres = rng.normal(size=(6, 16)) * 10
+    X = np.vstack([c + rng.normal(size=(12, 16)) * 0.01 for c in centres])
+    fitted = graph.SpectralGraph(5, 0).fit(X)
+    n, parts = fitted.shape_
+    assert (n, parts) == (72, 6) and not hasattr(fitted, "components_")
+    dense = fitted.components(parts)
+    for c in range(parts):
+        member = fitted.component_labels_ == c
+        expected = fitted.sqrt_degree_[member] / np.linalg.norm(fitted.sqrt_degree_[member])
+        np.testing.assert_array_equal(dense[member, c], expected)
+        assert not dense[~member, c].any()
+    np.testing.assert_array_equal(fitted.components(3), dense[:, :3])
+    values, vectors = fitted.eigen(10)  # 6 component vectors, then 4 from within them
+    np.testing.assert_array_equal(vectors[:, :6], dense)
+    for column in vectors[:, 6:].T:
+        assert len(set(fitted.component_labels_[column != 0])) == 1
