@@ -57,21 +57,22 @@ class CachedEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        keys = [sha256_text(t) for t in texts]
+        rows: dict[str, list[int]] = {}  # key -> its rows in the output, first-seen order
+        for i, text in enumerate(texts):
+            rows.setdefault(sha256_text(text), []).append(i)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._connect() as conn:
-            found = self._lookup(conn, keys)
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+            # vectors go straight into ``out``: the cached blobs are never all held at once
+            found = self._fill(conn, rows, out)
+            missing = {k: texts[r[0]] for k, r in rows.items() if k not in found}
             if missing:
-                self._embed_missing(conn, missing, found)
+                self._embed_missing(conn, missing, rows, out)
         self.misses += len(missing)
         self.hits += len(texts) - len(missing)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, key in enumerate(keys):
-            out[i] = found[key]
         return out
 
     def _embed_missing(self, conn: sqlite3.Connection, missing: dict[str, str],
-                       found: dict[str, np.ndarray]) -> None:
+                       rows: dict[str, list[int]], out: np.ndarray) -> None:
         """Embed ``missing`` (key -> text) chunk by chunk, committing each chunk."""
         keys, texts = list(missing), list(missing.values())
         order = np.argsort([len(t) for t in texts], kind="stable")
@@ -84,7 +85,22 @@ class CachedEmbedder:
                 conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                                  [(self.id, k, v.tobytes()) for k, v in zip(chunk_keys, new,
                                                                              strict=True)])
-            found.update(zip(chunk_keys, new, strict=True))
+            for key, vector in zip(chunk_keys, new, strict=True):
+                out[rows[key]] = vector
+
+    def _fill(self, conn: sqlite3.Connection, rows: dict[str, list[int]],
+              out: np.ndarray) -> set[str]:
+        """Write the cached vectors of ``rows``' keys into ``out``; the keys found."""
+        found: set[str] = set()
+        unique = list(rows)
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, vec FROM vectors WHERE embedder = ? AND key IN ({marks})"
+            for key, blob in conn.execute(query, [self.id, *chunk]):
+                out[rows[key]] = np.frombuffer(blob, dtype=np.float32)
+                found.add(key)
+        return found
 
     def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors of ``texts`` by text hash (misses are simply absent)."""
