@@ -61,7 +61,12 @@ from pipeline.cluster.candidates import (
     describe_clusters,
 )
 from pipeline.cluster.keywords import Tokenizer, basic_tokenize
-from pipeline.cluster.novelty import KnownDensityNovelty, known_density_of, normalize_rows
+from pipeline.cluster.novelty import (
+    KnownDensityNovelty,
+    block_rows,
+    known_density_of,
+    normalize_rows,
+)
 from pipeline.cluster.settings import ClusterSettings
 from pipeline.errors import ClusterError
 from pipeline.io import atomic_write_text, sha256_text
@@ -354,8 +359,9 @@ def assign_labels(
     n = pool.shape[0]
     k = max(1, min(n_neighbors, n))
     out = np.full(queries.shape[0], -1, dtype=np.int64)
-    for lo in range(0, queries.shape[0], _CHUNK):
-        sims = queries[lo : lo + _CHUNK] @ pool.T
+    step = block_rows(n, _CHUNK)
+    for lo in range(0, queries.shape[0], step):
+        sims = queries[lo : lo + step] @ pool.T
         part = np.argpartition(sims, n - k, axis=1)[:, n - k :]
         part_sims = np.take_along_axis(sims, part, axis=1)
         idx = np.take_along_axis(part, np.lexsort((part, -part_sims), axis=1), axis=1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.cluster.novelty import normalize_rows
+from pipeline.cluster.novelty import block_rows, normalize_rows
 
 _DENSE_LIMIT = 1500  # up to this many rows the dense eigensolver is fast enough
 _CHUNK = 2048
@@ -38,16 +38,17 @@ def knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(k, n - 1)
     dist = np.empty((n, k))
     idx = np.empty((n, k), dtype=np.int64)
-    for lo in range(0, n, _CHUNK):
-        sims = unit[lo : lo + _CHUNK] @ unit.T
+    step = block_rows(n, _CHUNK)
+    for lo in range(0, n, step):
+        sims = unit[lo : lo + step] @ unit.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + lo] = -np.inf  # never your own neighbour
         part = np.argpartition(sims, n - k, axis=1)[:, n - k :]  # the k largest
         part_sims = np.take_along_axis(sims, part, axis=1)
         order = np.take_along_axis(part, np.lexsort((part, -part_sims), axis=1), axis=1)
         top = np.take_along_axis(sims, order, axis=1)
-        idx[lo : lo + _CHUNK] = order
-        dist[lo : lo + _CHUNK] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))
+        idx[lo : lo + step] = order
+        dist[lo : lo + step] = np.sqrt(np.clip(2.0 - 2.0 * top, 0.0, None))
     return dist, idx
 
 
@@ -82,8 +83,10 @@ class SpectralGraph:
     Learned state: ``neighbours_`` (each row's k-NN indices), ``isolated_`` (the
     rows :func:`isolated` picks out), ``affinity_``, ``sqrt_degree_``,
     ``component_labels_`` (each row's connected component, 0 = the largest) and
-    ``components_``: one unit vector ``D^1/2 1_c`` per connected component of the
-    graph (largest component first). Those span the eigenvalue-1 space exactly, so
+    ``component_values_``: each row's entry in the unit vector ``D^1/2 1_c`` of its
+    connected component (the vectors, largest component first, are made dense only
+    for the columns asked for: a corpus of templated text can have thousands of
+    components, and n x components floats would not fit in memory). Those span the eigenvalue-1 space exactly, so
     :meth:`eigen` takes them as they are and asks the solver only for the rest.
 
     The rest is solved one component at a time (the affinity is block-diagonal over
@@ -106,19 +109,33 @@ class SpectralGraph:
         inv_sqrt = sp.diags(1.0 / self.sqrt_degree_)
         self.affinity_ = (inv_sqrt @ graph @ inv_sqrt).tocsr()
         self.component_labels_ = _component_labels(graph)
-        self.components_ = _component_vectors(self.component_labels_, self.sqrt_degree_)
+        self.members_ = _component_members(self.component_labels_)
+        self.component_values_ = _component_values(self.members_, self.sqrt_degree_)
         self.neighbours_ = idx
         self.isolated_ = isolated(dist, idx)
         return self
 
+    @property
+    def shape_(self) -> tuple[int, int]:
+        """(rows, connected components)."""
+        return len(self.component_labels_), len(self.members_)
+
+    def components(self, count: int) -> np.ndarray:
+        """The first ``count`` component vectors as dense columns (rows x count)."""
+        labels = self.component_labels_
+        out = np.zeros((len(labels), count))
+        keep = np.flatnonzero(labels < count)
+        out[keep, labels[keep]] = self.component_values_[keep]
+        return out
+
     def eigen(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``count`` leading eigenvalues and unit eigenvectors, largest first."""
-        n, parts = self.components_.shape
+        n, parts = self.shape_
         count = max(1, min(count, n - 1))
         if count <= parts:
-            return np.ones(count), self.components_[:, :count]
+            return np.ones(count), self.components(count)
         values, vectors = self._within(count - parts)
-        return np.r_[np.ones(parts), values], np.column_stack([self.components_, vectors])
+        return np.r_[np.ones(parts), values], np.column_stack([self.components(parts), vectors])
 
     def coordinates(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """``count`` leading non-trivial eigenvalues and Laplacian-eigenmap coordinates.
@@ -129,7 +146,7 @@ class SpectralGraph:
         are one exact value per component (all rows of a component share them bit
         for bit).
         """
-        n, parts = self.components_.shape
+        n, parts = self.shape_
         count = max(1, min(count, n - 2))
         table = _between_table(self.component_labels_, self.sqrt_degree_)
         values, coords = np.ones(parts - 1), table[self.component_labels_]
@@ -149,23 +166,24 @@ class SpectralGraph:
         ranked by eigenvalue (ties: the larger component first, then its own order);
         each vector is zero outside its component.
         """
-        n = self.components_.shape[0]
-        pooled_values, pooled_vectors = [], []
-        for part in range(self.components_.shape[1]):
-            rows = np.flatnonzero(self.component_labels_ == part)
+        n = len(self.component_labels_)
+        pooled_values, pooled = [], []
+        for rows in self.members_:
             wanted = min(count, rows.size - 1)
             if wanted < 1:
                 continue
             block = self.affinity_[rows][:, rows]
-            indicator = self.components_[rows, part : part + 1]
+            indicator = self.component_values_[rows][:, None]
             values, vectors = _deflated_leading(block, indicator, wanted, self.seed)
-            full = np.zeros((n, wanted))
-            full[rows] = vectors
             pooled_values.append(values)
-            pooled_vectors.append(full)
+            pooled.extend((rows, vectors[:, j]) for j in range(wanted))
         values = np.concatenate(pooled_values)
         order = np.argsort(-values, kind="stable")[:count]
-        return values[order], np.column_stack(pooled_vectors)[:, order]
+        out = np.zeros((n, len(order)))  # each vector is zero outside its component
+        for column, at in enumerate(order):
+            rows, vector = pooled[at]
+            out[rows, column] = vector
+        return values[order], out
 
 
 def spectral_embedding(
@@ -193,12 +211,19 @@ def _component_labels(graph) -> np.ndarray:
     return rank[np.searchsorted(ids, labels)]
 
 
-def _component_vectors(labels: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:
-    vectors = np.zeros((len(labels), int(labels.max()) + 1))
-    for col in range(vectors.shape[1]):
-        member = labels == col
-        vectors[member, col] = sqrt_degree[member] / np.linalg.norm(sqrt_degree[member])
-    return vectors
+def _component_members(labels: np.ndarray) -> list[np.ndarray]:
+    """The rows of each component (ascending), component by component."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, bounds)
+
+
+def _component_values(members: list[np.ndarray], sqrt_degree: np.ndarray) -> np.ndarray:
+    """Each row's entry in its component's unit vector ``D^1/2 1_c``."""
+    values = np.zeros(len(sqrt_degree))
+    for rows in members:
+        values[rows] = sqrt_degree[rows] / np.linalg.norm(sqrt_degree[rows])
+    return values
 
 
 def _between_table(labels: np.ndarray, sqrt_degree: np.ndarray) -> np.ndarray:

@@ -29,6 +29,16 @@ import numpy as np
 
 from pipeline.errors import ClusterError, NotFittedError
 
+BLOCK_BYTES = 128 * 2**20  # one block of a similarity matrix (float64)
+
+
+def block_rows(columns: int, default: int) -> int:
+    """Rows per block when a (rows x ``columns``) float64 similarity matrix is computed
+    block by block: ``default``, fewer when such a block would exceed
+    :data:`BLOCK_BYTES` (so memory does not grow with the square of the passages; the
+    index arrays that ``argpartition`` makes are as large again)."""
+    return max(1, min(default, BLOCK_BYTES // (8 * max(1, columns))))
+
 
 def normalize_rows(matrix) -> np.ndarray:
     data = np.asarray(matrix, dtype=np.float64)
@@ -77,10 +87,11 @@ class KnnNovelty:
     def _mean_distance(self, X: np.ndarray, skip_self: bool) -> np.ndarray:
         k = self.k + 1 if skip_self else self.k
         out = np.empty(X.shape[0])
-        for lo in range(0, X.shape[0], 2048):
-            sims = X[lo : lo + 2048] @ self.known_.T
+        step = block_rows(self.known_.shape[0], 2048)
+        for lo in range(0, X.shape[0], step):
+            sims = X[lo : lo + step] @ self.known_.T
             top = -np.sort(-sims, axis=1)[:, :k]
-            out[lo : lo + 2048] = 1.0 - (top[:, 1:] if skip_self else top).mean(axis=1)
+            out[lo : lo + step] = 1.0 - (top[:, 1:] if skip_self else top).mean(axis=1)
         return out
 
 
@@ -174,8 +185,9 @@ def _known_counts(
     """
     top_k = ks[-1]
     counts = np.empty((len(rows), len(ks)))
-    for lo in range(0, len(rows), 1024):
-        chunk = rows[lo : lo + 1024]
+    step = block_rows(pool.shape[0], 1024)
+    for lo in range(0, len(rows), step):
+        chunk = rows[lo : lo + step]
         if queries is None:
             sims = pool[chunk] @ pool.T
             sims[np.arange(len(chunk)), chunk] = -np.inf
@@ -189,5 +201,5 @@ def _known_counts(
         order = np.lexsort((part, -part_sims), axis=1)  # nearest first, ties by row index
         near_known = mask[np.take_along_axis(part, order, axis=1)]
         cumulative = np.cumsum(near_known, axis=1)
-        counts[lo : lo + 1024] = cumulative[:, [k - 1 for k in ks]]
+        counts[lo : lo + step] = cumulative[:, [k - 1 for k in ks]]
     return counts

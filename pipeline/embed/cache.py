@@ -1,9 +1,16 @@
 """On-disk vector cache keyed by (embedder id, sha256 of the text).
 
 One SQLite file (``vectors.sqlite``) per cache folder. Each ``encode`` call looks
-up all keys, embeds only the missing *distinct* texts and stores them in one
-transaction: a run killed mid-write leaves the cache as it was before the
-transaction (SQLite's journal makes the write atomic), never half a vector.
+up all keys and embeds only the missing *distinct* texts, in chunks of about
+``chunk`` texts (default 2,048): each chunk is embedded by one call of the inner
+embedder and stored in its own transaction, so a run killed while embedding a large
+document keeps every chunk already stored, and the next call embeds only the rest.
+A run killed mid-write leaves the cache as it was before that chunk's transaction
+(SQLite's journal makes the write atomic), never half a vector.
+
+The chunks follow the order in which the backends batch (texts sorted by length,
+stable) and hold a whole number of the inner embedder's batches, so each batch sees
+the same texts as in one unchunked call and the vectors are the same.
 """
 
 from __future__ import annotations
@@ -24,14 +31,18 @@ _SCHEMA = (
     " PRIMARY KEY (embedder, key)) WITHOUT ROWID"
 )
 _CHUNK = 500  # keys per SELECT (below SQLite's host-parameter limit)
+ENCODE_CHUNK = 2048  # texts per inner encode call and cache transaction
 
 
 class CachedEmbedder:
     """Wraps ``inner``; a text is embedded at most once per embedder id and cache folder."""
 
-    def __init__(self, inner: Embedder, cache_dir: str | Path) -> None:
+    def __init__(self, inner: Embedder, cache_dir: str | Path, chunk: int = ENCODE_CHUNK) -> None:
         self.inner = inner
         self.cache_dir = Path(cache_dir)
+        batch = getattr(inner, "batch_size", None)
+        # a whole number of the inner embedder's batches (see the module docstring)
+        self.chunk = max(1, round(chunk / batch)) * batch if batch else max(1, chunk)
         self.id = inner.id
         self.hits = 0
         self.misses = 0
@@ -46,21 +57,50 @@ class CachedEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        keys = [sha256_text(t) for t in texts]
+        rows: dict[str, list[int]] = {}  # key -> its rows in the output, first-seen order
+        for i, text in enumerate(texts):
+            rows.setdefault(sha256_text(text), []).append(i)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._connect() as conn:
-            found = self._lookup(conn, keys)
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+            # vectors go straight into ``out``: the cached blobs are never all held at once
+            found = self._fill(conn, rows, out)
+            missing = {k: texts[r[0]] for k, r in rows.items() if k not in found}
             if missing:
-                new = np.asarray(self.inner.encode(list(missing.values())), dtype=np.float32)
-                rows = [(self.id, k, v.tobytes()) for k, v in zip(missing, new, strict=True)]
-                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
-                found.update(zip(missing, new, strict=True))
+                self._embed_missing(conn, missing, rows, out)
         self.misses += len(missing)
         self.hits += len(texts) - len(missing)
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, key in enumerate(keys):
-            out[i] = found[key]
         return out
+
+    def _embed_missing(self, conn: sqlite3.Connection, missing: dict[str, str],
+                       rows: dict[str, list[int]], out: np.ndarray) -> None:
+        """Embed ``missing`` (key -> text) chunk by chunk, committing each chunk."""
+        keys, texts = list(missing), list(missing.values())
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for start in range(0, len(order), self.chunk):
+            idx = order[start : start + self.chunk]
+            idx = np.sort(idx)  # first-seen order; the inner call sorts by length, stably
+            new = np.asarray(self.inner.encode([texts[i] for i in idx]), dtype=np.float32)
+            chunk_keys = [keys[i] for i in idx]
+            with conn:  # one transaction per chunk
+                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                 [(self.id, k, v.tobytes()) for k, v in zip(chunk_keys, new,
+                                                                             strict=True)])
+            for key, vector in zip(chunk_keys, new, strict=True):
+                out[rows[key]] = vector
+
+    def _fill(self, conn: sqlite3.Connection, rows: dict[str, list[int]],
+              out: np.ndarray) -> set[str]:
+        """Write the cached vectors of ``rows``' keys into ``out``; the keys found."""
+        found: set[str] = set()
+        unique = list(rows)
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, vec FROM vectors WHERE embedder = ? AND key IN ({marks})"
+            for key, blob in conn.execute(query, [self.id, *chunk]):
+                out[rows[key]] = np.frombuffer(blob, dtype=np.float32)
+                found.add(key)
+        return found
 
     def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Cached vectors of ``texts`` by text hash (misses are simply absent)."""

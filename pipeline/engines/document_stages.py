@@ -18,6 +18,8 @@ from pipeline.corpus.document import Document
 from pipeline.io import sha256_text
 from pipeline.segment.passage import Passage
 
+EMBED_SLICE = 8192  # passages per backend call of the embed stage
+
 
 @dataclass(frozen=True)
 class FittedCoder:
@@ -63,9 +65,14 @@ def checkpoints(
 
 def ingest(ctx) -> dict:
     from pipeline.corpus import load_corpus
+    from pipeline.corpus.size import size_warnings
 
     corpus = load_corpus(ctx.config.corpus, cache_dir=ctx.paths.cache_dir)
     ctx.info.input_hashes = dict(corpus.input_hashes)
+    for message in size_warnings(corpus.root, corpus.input_hashes,
+                                 ctx.config.corpus.warn_file_mb):
+        ctx.echo(f"warning: {message}")
+        ctx.info.extra.setdefault("warnings", []).append(message)
     return {"corpus": corpus}
 
 
@@ -123,7 +130,11 @@ def embed(ctx, corpus, documents, passages) -> dict:
                                       seg_hash)
     ctx.processed["embed"] = [d.id for d in pending]
     for group in checkpoints(pending, passages, config.checkpoint_passages):
-        ctx.backend.embed(job, [p for d in group for p in passages[d.id]])
+        rows = [p for d in group for p in passages[d.id]]
+        # the vectors only go to the cache: a large document is embedded a slice at a
+        # time, so they are never all in memory at once
+        for start in range(0, len(rows), EMBED_SLICE):
+            ctx.backend.embed(job, rows[start : start + EMBED_SLICE])
         store.state.mark_stages("embedded", {
             d.id: StageHashes(d.sha256, "", ctx.embedder_id, seg_hash) for d in group})
         ctx.fault.tick("embed")

@@ -65,3 +65,51 @@ def test_failed_run_leaves_cache_consistent(tmp_path):
     out = CachedEmbedder(later, tmp_path).encode(["a", "b", "c", "d"])
     assert sorted(later.seen) == ["c", "d"]
     assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+
+
+class ChunkCountingEmbedder:
+    """Counts inner encode calls; raises (a simulated kill) on call number ``fail_on``."""
+
+    def __init__(self, fail_on: int | None = None, batch_size: int | None = None) -> None:
+        self.inner = HashingTestEmbedder(dim=16)
+        self.id, self.dim = self.inner.id, self.inner.dim
+        self.calls: list[list[str]] = []
+        self.fail_on = fail_on
+        if batch_size is not None:
+            self.batch_size = batch_size
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        if self.fail_on is not None and len(self.calls) == self.fail_on:
+            raise RuntimeError("killed mid-document")
+        return self.inner.encode(texts)
+
+
+def test_a_large_input_is_embedded_and_stored_chunk_by_chunk(tmp_path):
+    texts = [f"passage {i} " + "x" * (i % 7) for i in range(25)]
+    killed = ChunkCountingEmbedder(fail_on=3)
+    with pytest.raises(RuntimeError, match="killed"):
+        CachedEmbedder(killed, tmp_path, chunk=10).encode(texts)
+    assert [len(c) for c in killed.calls] == [10, 10, 5]
+    stored = {t for c in killed.calls[:2] for t in c}
+    assert len(stored) == 20
+    resumed = ChunkCountingEmbedder()
+    cached = CachedEmbedder(resumed, tmp_path, chunk=10)
+    out = cached.encode(texts)
+    assert [sorted(c) for c in resumed.calls] == [sorted(set(texts) - stored)]
+    assert (cached.hits, cached.misses) == (20, 5)
+    np.testing.assert_array_equal(out, HashingTestEmbedder(dim=16).encode(texts))
+
+
+def test_chunks_hold_whole_batches_in_length_order(tmp_path):
+    """Each chunk is a run of the length-sorted texts, a whole number of inner batches,
+    so the inner embedder batches exactly as in one unchunked call."""
+    texts = ["y" * (37 * i % 23 + 1) + str(i) for i in range(40)]
+    inner = ChunkCountingEmbedder(batch_size=4)
+    cached = CachedEmbedder(inner, tmp_path, chunk=11)
+    assert cached.chunk == 12  # 11 rounded to whole batches of 4
+    cached.encode(texts)
+    by_length = [texts[i] for i in np.argsort([len(t) for t in texts], kind="stable")]
+    flat = [t for call in inner.calls for t in sorted(call, key=lambda t: (len(t), texts.index(t)))]
+    assert [len(c) for c in inner.calls] == [12, 12, 12, 4]
+    assert flat == by_length
