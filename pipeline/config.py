@@ -169,10 +169,11 @@ def config_from_dict(data: dict[str, Any], *, base: Path, source: str = "<dict>"
 
 def load_config(path: str | Path) -> RunConfig:
     """Load and validate a YAML run config."""
-    from pipeline.userfiles import read_text
+    from pipeline.userfiles import check_yaml_shape, read_text
 
     cfg_path = Path(path)
     text = read_text(cfg_path, error=ConfigError, what="config file").text
+    check_yaml_shape(text, cfg_path, error=ConfigError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -293,3 +293,47 @@ def _read_parquet(path: Path, *, error, what: str, limits):
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many unrelated types on a damaged file
         raise error(f"cannot read {what} ({type(exc).__name__}: {exc})", file=path) from None
+
+
+MAX_YAML_NODES = 1_000_000  # nodes after expanding every alias
+MAX_YAML_DEPTH = 200  # nested collections
+
+
+def check_yaml_shape(text: str, file: str | Path, *, error: type[GroundcodeError]) -> None:
+    """Refuse YAML whose aliases expand to more than :data:`MAX_YAML_NODES` nodes (an
+    alias bomb: a few lines that become billions of items for whoever walks them) or
+    whose collections nest deeper than :data:`MAX_YAML_DEPTH` (the recursive composers
+    would overflow the stack). One pass over the parser's events: nothing is expanded.
+    Syntax errors are left to the caller's own load."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    sizes: dict[str, int] = {}  # anchor -> expanded node count
+    stack: list[list] = [[None, 0]]  # [anchor, nodes so far] per open collection
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append([event.anchor, 1])
+                if len(stack) - 1 > MAX_YAML_DEPTH:
+                    raise error(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", file=file,
+                                unit=f"line {event.start_mark.line + 1}",
+                                hint="a codebook, config or manifest is never this deep.")
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, count = stack.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                anchor, count = event.anchor, 1
+            elif isinstance(event, yaml.AliasEvent):
+                anchor, count = None, sizes.get(event.anchor, 1)
+            else:
+                continue
+            if anchor is not None:
+                sizes[anchor] = count
+            stack[-1][1] += count
+            if stack[-1][1] > MAX_YAML_NODES:
+                raise error(f"YAML aliases expand to more than {MAX_YAML_NODES:,} nodes",
+                            file=file, unit=f"line {event.start_mark.line + 1}",
+                            hint="remove the anchors (&name) and aliases (*name) that repeat "
+                                 "whole collections.")
+    except yaml.YAMLError:
+        return  # the caller's load reports it with its own wording

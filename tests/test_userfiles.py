@@ -16,6 +16,7 @@ from pipeline.errors import (
     CodebookError,
     ConfigError,
     EncodingError,
+    GroundcodeError,
     IngestError,
     ManifestError,
     SegmentError,
@@ -208,3 +209,42 @@ def test_corpus_files_obey_the_limits(tmp_path, monkeypatch):
         read_document(txt)
     monkeypatch.setenv(ENV_MAX_FILE_MB, "3")
     assert read_document(txt).text.startswith("一段很长的文字。")
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    return "\n".join(lines) + f"\ncodes: *a{levels - 1}\n"
+
+
+@pytest.mark.parametrize("name", ["book.yaml", "run.yaml", "manifest.yaml", "candidates.yaml"])
+def test_yaml_alias_bomb_is_refused_quickly_with_its_line(tmp_path, name):
+    import time
+
+    from pipeline.cluster.adopt import read_candidate_codes
+
+    path = tmp_path / name
+    path.write_text(_alias_bomb(), encoding="utf-8")
+    read = {"book.yaml": load_codebook, "run.yaml": load_config,
+            "manifest.yaml": load_manifest, "candidates.yaml": read_candidate_codes}[name]
+    started = time.perf_counter()
+    with pytest.raises(GroundcodeError, match=r"\(line 7\): YAML aliases expand to more than"):
+        read(path)
+    assert time.perf_counter() - started < 10  # 9**9 items were never built
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, "{a: " * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_yaml_is_refused(tmp_path, nesting):
+    path = tmp_path / "book.yaml"
+    path.write_text("codes: " + nesting + "\n", encoding="utf-8")
+    # libyaml refuses some shapes itself ("exceeded maximum nesting depth"), we the rest
+    with pytest.raises(CodebookError, match=r"nested deeper than 200 levels|nesting depth"):
+        load_codebook(path)
+
+
+def test_small_anchors_and_moderate_nesting_still_load():
+    from pipeline.userfiles import check_yaml_shape
+
+    check_yaml_shape(_alias_bomb(levels=3) + "deep: " + "[" * 50 + "]" * 50 + "\n", "x.yaml",
+                     error=CodebookError)

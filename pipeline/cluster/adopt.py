@@ -149,12 +149,13 @@ def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) ->
 
 def read_candidate_codes(path: str | Path) -> list[dict[str, Any]]:
     """The codes of a candidates file, without the draft-only keys."""
-    from pipeline.userfiles import read_text
+    from pipeline.userfiles import check_yaml_shape, read_text
 
     source = Path(path)
     if not source.is_file():
         raise CodebookError("candidates file not found", file=source)
     text = read_text(source, error=CodebookError, what="candidates file").text
+    check_yaml_shape(text, source, error=CodebookError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -18,6 +18,9 @@ def codebook_text(book: Codebook) -> str:
 
 def codebook_from_text(text: str, source: str) -> Codebook:
     """Validate a codebook kept as YAML text; ``source`` names it in errors."""
+    from pipeline.userfiles import check_yaml_shape
+
+    check_yaml_shape(text, source, error=CodebookError)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

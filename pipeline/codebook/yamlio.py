@@ -20,7 +20,7 @@ Loc = tuple[str | int, ...]
 
 def read_yaml(path: str | Path) -> tuple[Any, dict[Loc, int], list[tuple[Loc, str]]]:
     """Parse ``path``; return (data, line map, duplicate-key problems)."""
-    from pipeline.userfiles import read_text
+    from pipeline.userfiles import check_yaml_shape, read_text
 
     file = Path(path)
     if not file.is_file():
@@ -28,6 +28,7 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[Loc, int], list[tuple[Loc, st
             "codebook file not found", file=file, hint="check the path or the config's `codebook:`."
         )
     text = read_text(file, error=CodebookError, what="codebook file").text
+    check_yaml_shape(text, file, error=CodebookError)
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
         node = yaml.compose(text, Loader=loader)

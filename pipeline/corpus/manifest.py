@@ -201,6 +201,9 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 def _yaml_entries(path: Path, text: str) -> tuple[str | None, list[tuple[str, Any]]]:
+    from pipeline.userfiles import check_yaml_shape
+
+    check_yaml_shape(text, path, error=ManifestError)
     loader = _Loader(text)  # parsed once: the node gives line numbers, then the data
     try:
         node = loader.get_single_node()
