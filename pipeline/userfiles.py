@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -202,7 +203,7 @@ def read_member(
             return archive.read(name)
     except KeyError:
         raise error(f"no {name} inside the {what}", file=path) from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error) as exc:
         raise error(f"cannot inflate {name} ({exc})", file=path, unit=f"entry {name}") from None
 
 
@@ -324,6 +325,10 @@ def check_yaml_shape(text: str, file: str | Path, *, error: type[GroundcodeError
             elif isinstance(event, yaml.ScalarEvent):
                 anchor, count = event.anchor, 1
             elif isinstance(event, yaml.AliasEvent):
+                if any(open_anchor == event.anchor for open_anchor, _ in stack):
+                    raise error(f"YAML alias *{event.anchor} inside its own anchor", file=file,
+                                unit=f"line {event.start_mark.line + 1}",
+                                hint="a collection cannot contain itself.")
                 anchor, count = None, sizes.get(event.anchor, 1)
             else:
                 continue
@@ -335,5 +340,10 @@ def check_yaml_shape(text: str, file: str | Path, *, error: type[GroundcodeError
                             file=file, unit=f"line {event.start_mark.line + 1}",
                             hint="remove the anchors (&name) and aliases (*name) that repeat "
                                  "whole collections.")
-    except yaml.YAMLError:
-        return  # the caller's load reports it with its own wording
+    except yaml.YAMLError as exc:
+        if "nesting depth" not in str(exc):
+            return  # a syntax error: the caller's load reports it in its own words
+        mark = getattr(exc, "problem_mark", None)
+        raise error("YAML nested too deeply", file=file,
+                    unit=f"line {mark.line + 1}" if mark is not None else None,
+                    hint="a codebook, config or manifest is never this deep.") from None

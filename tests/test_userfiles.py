@@ -238,8 +238,8 @@ def test_yaml_alias_bomb_is_refused_quickly_with_its_line(tmp_path, name):
 def test_deeply_nested_yaml_is_refused(tmp_path, nesting):
     path = tmp_path / "book.yaml"
     path.write_text("codes: " + nesting + "\n", encoding="utf-8")
-    # libyaml refuses some shapes itself ("exceeded maximum nesting depth"), we the rest
-    with pytest.raises(CodebookError, match=r"nested deeper than 200 levels|nesting depth"):
+    # libyaml stops some shapes itself (its nesting limit), the event count the rest
+    with pytest.raises(CodebookError, match=r"nested (deeper than 200 levels|too deeply)"):
         load_codebook(path)
 
 
@@ -248,3 +248,24 @@ def test_small_anchors_and_moderate_nesting_still_load():
 
     check_yaml_shape(_alias_bomb(levels=3) + "deep: " + "[" * 50 + "]" * 50 + "\n", "x.yaml",
                      error=CodebookError)
+
+
+def test_yaml_alias_inside_its_own_anchor_is_refused(tmp_path):
+    path = tmp_path / "book.yaml"
+    path.write_text("codes:\n  - &x {id: A2, parent: *x}\n", encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"\(line 2\): YAML alias \*x inside its own anchor"):
+        load_codebook(path)
+
+
+def test_zip_member_with_broken_deflate_data_is_refused(tmp_path):
+    from pipeline.userfiles import read_member
+
+    path = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", "<Project>" + "x" * 5000 + "</Project>")
+    data = bytearray(path.read_bytes())
+    start = data.index(b"project.qde") + len("project.qde")  # the member's deflate stream
+    data[start + 2:start + 12] = b"\xff" * 10
+    path.write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"p.qdpx \(entry project.qde\): cannot inflate"):
+        read_member(path, "project.qde", error=IngestError, what="QDPX project")
