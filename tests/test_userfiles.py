@@ -269,3 +269,17 @@ def test_zip_member_with_broken_deflate_data_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(IngestError, match=r"p.qdpx \(entry project.qde\): cannot inflate"):
         read_member(path, "project.qde", error=IngestError, what="QDPX project")
+
+
+def test_zip_declaring_an_unknown_zip_version_is_refused(tmp_path):
+    from pipeline.userfiles import check_archive
+
+    path = tmp_path / "t.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.xml", "<a/>")
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 234  # "version needed to extract": 23.4, which zipfile cannot do
+    path.write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"t.xlsx: cannot read XLSX: not a zip archive"):
+        check_archive(path, error=IngestError, what="XLSX")
