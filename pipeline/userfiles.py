@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -158,7 +159,7 @@ def check_archive(
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise error(f"cannot read {what}: not a zip archive ({exc})", file=path) from None
     check_zip_names(path, [info.filename for info in infos], error=error)
     chosen = [i for i in infos if members is None or i.filename in set(members)]
@@ -203,7 +204,8 @@ def read_member(
             return archive.read(name)
     except KeyError:
         raise error(f"no {name} inside the {what}", file=path) from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            zlib.error) as exc:
         raise error(f"cannot inflate {name} ({exc})", file=path, unit=f"entry {name}") from None
 
 
@@ -294,3 +296,4 @@ def _read_parquet(path: Path, *, error, what: str, limits):
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many unrelated types on a damaged file
         raise error(f"cannot read {what} ({type(exc).__name__}: {exc})", file=path) from None
+

@@ -208,3 +208,31 @@ def test_corpus_files_obey_the_limits(tmp_path, monkeypatch):
         read_document(txt)
     monkeypatch.setenv(ENV_MAX_FILE_MB, "3")
     assert read_document(txt).text.startswith("一段很长的文字。")
+
+
+def test_zip_member_with_broken_deflate_data_is_refused(tmp_path):
+    from pipeline.userfiles import read_member
+
+    path = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", "<Project>" + "x" * 5000 + "</Project>")
+    data = bytearray(path.read_bytes())
+    start = data.index(b"project.qde") + len("project.qde")  # the member's deflate stream
+    data[start + 2:start + 12] = b"\xff" * 10
+    path.write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"p.qdpx \(entry project.qde\): cannot inflate"):
+        read_member(path, "project.qde", error=IngestError, what="QDPX project")
+
+
+def test_zip_declaring_an_unknown_zip_version_is_refused(tmp_path):
+    from pipeline.userfiles import check_archive
+
+    path = tmp_path / "t.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.xml", "<a/>")
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 234  # "version needed to extract": 23.4, which zipfile cannot do
+    path.write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"t.xlsx: cannot read XLSX: not a zip archive"):
+        check_archive(path, error=IngestError, what="XLSX")

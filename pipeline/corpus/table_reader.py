@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,12 +37,12 @@ class TableData:
 def _read_csv(path: Path, encoding: str | None, lang: str | None) -> TableData:
     decoded = decode_bytes(path.read_bytes(), path, encoding=encoding, lang=lang)
     reader = csv.reader(io.StringIO(decoded.text, newline=""))
-    header = next(reader, None)
+    header = next(_csv_rows(reader, path), None)
     if not header or not any(h.strip() for h in header):
         raise IngestError("table has no header row", file=path, unit="row 1")
     names = [h.strip() for h in header]
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in enumerate(_csv_rows(reader, path), start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(names):
@@ -57,18 +56,39 @@ def _read_csv(path: Path, encoding: str | None, lang: str | None) -> TableData:
     return TableData(tuple(rows), decoded.encoding)
 
 
+def _csv_rows(reader, path: Path):
+    """The reader's rows; its errors (a cell over the field limit, a NUL byte) as IngestError
+    naming the line where it stopped."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise IngestError(f"cannot read CSV: {exc}", file=path,
+                              unit=f"line {reader.line_num}",
+                              hint="a cell is over 131,072 characters, or a quote is never "
+                                   "closed.") from None
+
+
 def _read_xlsx(path: Path, sheet: str | None) -> TableData:
     import openpyxl
 
     check_archive(path, error=IngestError, what="XLSX")
+    # a damaged member shows up while opening or while reading rows, as zip, zlib, XML
+    # or openpyxl's own errors of many unrelated types
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 -- see above
         raise IngestError(f"cannot read XLSX ({type(exc).__name__}: {exc})", file=path) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise IngestError(f"no sheet named {sheet!r} (has {book.sheetnames})", file=path)
         values = list((book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True))
+    except IngestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- see above
+        raise IngestError(f"cannot read XLSX ({type(exc).__name__}: {exc})", file=path) from None
     finally:
         book.close()
     if not values or not any(v is not None for v in values[0]):

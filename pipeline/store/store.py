@@ -117,6 +117,15 @@ def open_store(url: str, revision: str = "head") -> Store:
             file=safe_url(url),
             hint="check the URL, that the server is running and the user may connect.",
         ) from exc
+    except (sa.exc.DatabaseError, UnicodeDecodeError) as exc:  # a damaged SQLite file
+        engine.dispose()
+        reason = exc.orig if isinstance(exc, sa.exc.DatabaseError) else exc
+        raise StoreError(
+            f"the store is damaged: {reason}",
+            file=safe_url(url),
+            hint="restore it from a backup, or move it away and run again to rebuild it "
+                 "(human codings live only in the store).",
+        ) from None
     except BaseException:
         engine.dispose()
         raise
