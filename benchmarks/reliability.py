@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pairs", type=int, default=4, help="pairs of concurrent runs")
     parser.add_argument("--coders", type=int, default=4)
     parser.add_argument("--decisions", type=int, default=60, help="decisions per coder")
-    parser.add_argument("--encoding", type=int, default=200, help="encoding cases")
+    parser.add_argument("--encoding", type=int, default=6000, help="encoding cases")
     parser.add_argument("--large-mb", type=float, default=30)
     args = parser.parse_args(argv)
     chosen = [p.strip() for p in args.only.split(",") if p.strip()]
