@@ -68,14 +68,14 @@ def run_job(
 ) -> JobResult:
     """Run the whole job for ``config``; see the module docstring for the guarantees.
 
-    The run holds the output folder's run lock throughout (:mod:`pipeline.engines.runlock`):
+    The run holds the output folder's run lock throughout (:mod:`pipeline.runlock`):
     another run on it raises :class:`~pipeline.errors.RunLockedError` at once, or after
     waiting up to ``wait`` seconds for it. ``config_path`` names the config file in the
     lock's holder record and in ``run.json``.
     """
     from pipeline import __version__
     from pipeline.codebook import load_codebook
-    from pipeline.engines.runlock import run_lock
+    from pipeline.runlock import run_lock
 
     if config.codebook is None:
         raise ConfigError("no codebook configured", unit="codebook",

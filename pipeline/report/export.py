@@ -248,13 +248,13 @@ def export_from_store(config, only: Sequence[str] = OUTPUTS, *, wait: float = 0.
     """``groundcode export``: the outputs of the last run of ``config``, from its store.
 
     Runs no stage: what the store does not hold is reported as missing. Holds the
-    run lock (:mod:`pipeline.engines.runlock`) while it writes, so it never renders a
+    run lock (:mod:`pipeline.runlock`) while it writes, so it never renders a
     half-updated store over a running run's outputs; ``wait`` as for ``run_job``.
     """
     from pipeline.codebook import load_codebook
-    from pipeline.engines.runlock import run_lock
     from pipeline.errors import ConfigError, StoreError
     from pipeline.paths import job_paths
+    from pipeline.runlock import run_lock
     from pipeline.store import open_store
 
     unknown = [name for name in only if name not in OUTPUTS]

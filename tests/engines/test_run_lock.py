@@ -19,9 +19,9 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.engines.run import run_job
-from pipeline.engines.runlock import HOLDER_NAME, LOCK_NAME, read_holder, run_lock
 from pipeline.errors import RunLockedError
 from pipeline.paths import JobPaths
+from pipeline.runlock import HOLDER_NAME, LOCK_NAME, read_holder, run_lock
 from tests.engines.run_helpers import REPO, demo_dict, write_config
 from tests.store.pg_server import postgres_server, postgres_url  # noqa: F401
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 HOLD = """
 import sys, time
 from pipeline.config import load_config
-from pipeline.engines.runlock import run_lock
+from pipeline.runlock import run_lock
 from pipeline.paths import job_paths
 with run_lock(job_paths(load_config(sys.argv[1])), config_path=sys.argv[1], run_id="holder"):
     print("held", flush=True)
