@@ -16,15 +16,13 @@ import argparse
 import json
 import random
 import re
-import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT, write_results
+from benchmarks.common import ROOT, serve_on_loopback, write_results
 from benchmarks.run import demo_sentences
 
 PER_DOC = 100
@@ -69,7 +67,6 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     import httpx
-    import uvicorn
 
     from pipeline.codebook import load_codebook
     from pipeline.config import config_from_dict
@@ -89,18 +86,9 @@ def main(argv: list[str] | None = None) -> dict:
         started = time.perf_counter()
         app = create_app(store, config, book, ReviewSettings(retrain_every=0))
         startup_seconds = time.perf_counter() - started
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
         next_ms, decide_ms = [], []
-        with httpx.Client(base_url=base, follow_redirects=False) as client:
+        with serve_on_loopback(app) as base, httpx.Client(base_url=base,
+                                                          follow_redirects=False) as client:
             login = client.get("/login").text
             token = re.search(r'name="csrf" value="([^"]+)"', login).group(1)
             client.post("/login", data={"coder": "bench", "csrf": token})
@@ -120,8 +108,6 @@ def main(argv: list[str] | None = None) -> dict:
                                                     "back": "/review?strategy=uncertain"})
                 decide_ms.append((time.perf_counter() - t0) * 1000)
                 assert done.status_code == 303
-        server.should_exit = True
-        thread.join(10)
         decisions = len(store.codings.decisions("bench"))
         counts = store.counts()
         store.close()

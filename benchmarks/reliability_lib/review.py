@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import socket
 import sqlite3
 import threading
 import time
@@ -55,8 +54,7 @@ def _coder(base: str, name: str, work: list[tuple[str, str]], sent: list, errors
 def concurrent_decisions(config: Path, coders: int, per_coder: int, seed: int) -> dict:
     """Serve the review app on the store of ``config``'s finished run; ``coders`` threads
     post ``per_coder`` decisions each, all at once."""
-    import uvicorn
-
+    from benchmarks.common import serve_on_loopback
     from pipeline.cli.review import build_review_app
     from pipeline.config import load_config
     from pipeline.paths import job_paths
@@ -67,28 +65,19 @@ def concurrent_decisions(config: Path, coders: int, per_coder: int, seed: int) -
     store_path = Path(url.removeprefix("sqlite:///"))
     work = _passages(store_path, coders * per_coder, rng)
     app, store = build_review_app(config, None, None, "", None, 0)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     sent: list[str] = []
     errors: list[str] = []
     names = [f"coder-{i}" for i in range(coders)]
-    threads = [threading.Thread(target=_coder, args=(f"http://127.0.0.1:{port}", name,
-                                                     work[i::coders], sent, errors))
-               for i, name in enumerate(names)]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(600)
+        with serve_on_loopback(app) as base:
+            threads = [threading.Thread(target=_coder, args=(base, name, work[i::coders],
+                                                             sent, errors))
+                       for i, name in enumerate(names)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(600)
     finally:
-        server.should_exit = True
-        thread.join(10)
         store.close()
     conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
     try:
