@@ -80,10 +80,10 @@ COMMON_CJK_PUNCT = frozenset(
 #: Latin symbols real prose uses (not right before a letter, except ° before C/F)
 #: (not ¡ and ¿: Big5 punctuation read as cp1252 starts with ¡)
 LATIN_SYMBOLS = frozenset("\u00a9\u00ae\u00b0\u00a3\u20ac\u00a7\u00d7")
-_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_IDEOGRAPH_CLASS = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_IDEOGRAPH = re.compile(_IDEOGRAPH_CLASS + "+")
 _GLUED_IDEOGRAPH = re.compile(
-    r"[A-Za-z](?P<a>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
-    r"|(?P<b>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[A-Za-z]"
+    rf"[A-Za-z](?P<a>{_IDEOGRAPH_CLASS})|(?P<b>{_IDEOGRAPH_CLASS})[A-Za-z]"
 )
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
 
