@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import platform
+import resource
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,12 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.io import atomic_write_text
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (``getrusage`` ru_maxrss)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 @dataclass
@@ -33,6 +41,7 @@ class RunInfo:
     counts: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
@@ -42,6 +51,7 @@ class RunInfo:
             yield
         finally:
             self.timings[stage] = round(time.perf_counter() - start, 4)
+            self.peak_rss_mb[stage] = peak_rss_mb()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +64,7 @@ class RunInfo:
             "counts": self.counts,
             "outputs": self.outputs,
             "timings_seconds": self.timings,
+            "peak_rss_mb_after": self.peak_rss_mb,
             "config": self.config,
             **self.extra,
         }
