@@ -13,6 +13,7 @@ from pipeline.classify.settings import ClassifySettings
 from pipeline.classify.suggestion import Suggestion
 from pipeline.classify.supervised import SupervisedCoder
 from pipeline.classify.zeroshot import ZeroShotCoder
+from pipeline.embed.slices import VectorSlices
 from pipeline.errors import ClassifyError
 
 
@@ -21,12 +22,15 @@ def build_coder(
     embedder,
     codebook,
     passages: Sequence,
-    vectors: np.ndarray,
+    vectors: np.ndarray | VectorSlices,
     codings: dict[str, set[str]] | None = None,
     seed: int = 0,
     labels=None,
 ):
     """A fitted coder: zero-shot calibrated on the corpus, or supervised from ``codings``.
+
+    ``vectors`` may be :class:`~pipeline.embed.slices.VectorSlices`: the zero-shot coder
+    then calibrates slice by slice; the others take them as one array.
 
     With ``accept: learned`` the zero-shot coder learns from ``labels``
     (:class:`~pipeline.classify.human.HumanLabels` on ``passages``), cross-fitted by
@@ -34,6 +38,9 @@ def build_coder(
     """
     zero_shot = {"thresholds": settings.threshold, "z": settings.threshold_z}
     zero_shot["center"] = settings.center
+    if isinstance(vectors, VectorSlices) and (settings.method != "zero-shot"
+                                              or settings.accept == "learned"):
+        vectors = vectors.materialize()  # these coders need every vector at once
     rule = named_rule(settings.accept, settings.max_codes, settings.margin_delta)
     if settings.method == "zero-shot" and settings.accept == "learned":
         return _learned_coder(settings, embedder, codebook, passages, vectors, labels, seed,

@@ -37,6 +37,7 @@ from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
 from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
 from pipeline.classify.scoring import calibrate_thresholds
 from pipeline.embed.base import l2_normalize
+from pipeline.embed.slices import VectorSlices
 from pipeline.errors import ClassifyError
 
 
@@ -75,6 +76,10 @@ class ZeroShotCoder(SuggestMixin):
         rows, owner = self._prototype_rows(code_ids)
         prototypes = build_prototypes(self.embedder, self.codebook, rows, self.recipe)
         self.owner_ = owner
+        if isinstance(X, VectorSlices) and (X.single or self.refine_rounds > 0):
+            X = X.materialize()  # one array: exactly what the coder saw before slicing
+        if isinstance(X, VectorSlices):
+            return self._fit_slices(X, prototypes, code_ids)
         unlabeled = None if X is None else as_vectors(self.embedder, X)
         use_mean = self.center and unlabeled is not None and len(unlabeled) > 1
         self.mean_ = unlabeled.mean(axis=0) if use_mean else None
@@ -87,6 +92,22 @@ class ZeroShotCoder(SuggestMixin):
         self.code_ids_ = code_ids
         self.methods_ = ("zero-shot",) * len(code_ids)
         self.thresholds_ = self._thresholds(unlabeled)
+        self.model_id_ = f"zero-shot:{self.embedder.id}:{self.codebook.hash[:12]}"
+        return self
+
+    def _fit_slices(self, slices: VectorSlices, prototypes: np.ndarray,
+                    code_ids: tuple[str, ...]) -> ZeroShotCoder:
+        """``fit`` on a corpus too large to hold: the mean in one pass over the slices,
+        the per-code scores (n x codes, small) in a second; no refinement."""
+        self.mean_ = slices.mean() if self.center and len(slices) > 1 else None
+        self.prototypes_ = prototypes
+        self.code_ids_ = code_ids
+        self.methods_ = ("zero-shot",) * len(code_ids)
+        if isinstance(self.thresholds, int | float):
+            self.thresholds_ = self._thresholds(None)
+        else:
+            scores = np.concatenate([self.decision_scores(v) for v in slices])
+            self.thresholds_ = self._given_thresholds(calibrate_thresholds(scores, self.z))
         self.model_id_ = f"zero-shot:{self.embedder.id}:{self.codebook.hash[:12]}"
         return self
 
@@ -129,6 +150,10 @@ class ZeroShotCoder(SuggestMixin):
             calibrated = np.zeros(len(self.code_ids_), dtype=np.float32)
         else:
             calibrated = calibrate_thresholds(self.decision_scores(unlabeled), self.z)
+        return self._given_thresholds(calibrated)
+
+    def _given_thresholds(self, calibrated: np.ndarray) -> np.ndarray:
+        """The configured per-code thresholds, the calibrated ones for the other codes."""
         given = dict(self.thresholds or {})
         return np.array(
             [given.get(cid, calibrated[i]) for i, cid in enumerate(self.code_ids_)],

@@ -30,9 +30,13 @@ STORED = ("cluster", "saturation", "agreement")
 class CorpusView:
     """The corpus as the store holds it after classification, read once when first needed."""
 
-    def __init__(self, store, corpus_id: str, codebook_hash: str, info=None) -> None:
+    def __init__(self, store, corpus_id: str, codebook_hash: str, info=None,
+                 passages=None) -> None:
+        """``passages``: the corpus's passages as the store holds them, already read
+        (document order); read from the store when not given."""
         self.store, self.corpus_id, self.codebook_hash, self._info = (
             store, corpus_id, codebook_hash, info)
+        self._passages = passages
 
     @cached_property
     def view(self):
@@ -41,7 +45,8 @@ class CorpusView:
         from pipeline.store.view import read_view
 
         with self._info.timed("read") if self._info is not None else nullcontext():
-            return read_view(self.store, self.corpus_id, self.codebook_hash)
+            return read_view(self.store, self.corpus_id, self.codebook_hash,
+                             passages=self._passages)
 
     @cached_property
     def digest(self) -> str:

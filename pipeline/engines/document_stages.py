@@ -97,10 +97,13 @@ def segment(ctx, corpus, documents, removals) -> dict:
         store.remove_documents(gone)
         ctx.echo(f"removed {len(gone)} document(s) no longer in the corpus")
     codable: dict[str, list[Passage]] = {d.id: [] for d in documents}
-    for passage in store.documents.corpus_passages(corpus_id):
+    every = store.documents.corpus_passages(corpus_id)
+    for passage in every:
         if passage.codable and passage.doc_id in codable:
             codable[passage.doc_id].append(passage)
-    return {"passages": codable}
+    # the later stages and the corpus view share these objects (a second copy of half a
+    # million passages would cost 0.4 GB)
+    return {"passages": codable, "all_passages": every}
 
 
 def segment_documents(store, config, corpus_id, docs, removals, progress) -> list[str]:
@@ -156,7 +159,13 @@ def fit(ctx, documents, passages, job) -> dict:
     return {"coder": FittedCoder(job, f"{seg_hash}:{coder_path.name}")}
 
 
-def classify(ctx, corpus, documents, passages, coder: FittedCoder) -> dict:
+def _whole_documents(settings) -> bool:
+    """Whether the coder must see a document's passages together: a supervised coder
+    that re-estimates code priors per document (``classify.prior_shift``)."""
+    return settings.method == "supervised" and settings.prior_shift == "per-document"
+
+
+def classify(ctx, corpus, documents, passages, all_passages, coder: FittedCoder) -> dict:
     """Suggestions for the pending documents; writes the lazily read corpus view."""
     from pipeline.engines.corpus_stages import CorpusView
     from pipeline.store import StageHashes
@@ -165,13 +174,23 @@ def classify(ctx, corpus, documents, passages, coder: FittedCoder) -> dict:
     pending = store.pending_documents(
         corpus.name, documents, book.hash, ctx.embedder_id, "classified", coder.key)
     ctx.processed["classify"] = [d.id for d in pending]
+    whole = _whole_documents(ctx.config.classify)
     for group in checkpoints(pending, passages, ctx.config.checkpoint_passages):
         rows = [p for d in group for p in passages[d.id]]
-        vectors = ctx.backend.embed(coder.job, rows)
-        coded = ctx.backend.classify(coder.job, rows, vectors)
         ids = [p.id for d in group for p in store.documents.passages(doc_id=d.id)]
-        store.replace_suggestions(ids, coded.suggestions, book.hash, coder.name)
+        coded_ids = {p.id for p in rows}
+        others = [i for i in ids if i not in coded_ids]  # not codable: their rows go
+        size = max(len(rows), 1) if whole else EMBED_SLICE
+        # a large document is coded a slice at a time, each slice's suggestions in
+        # their own transaction; the document is marked once all are written
+        for start in range(0, max(len(rows), 1), size):
+            part = rows[start : start + size]
+            coded = ctx.backend.classify(coder.job, part, ctx.backend.embed(coder.job, part))
+            stale = others if start == 0 else []
+            store.replace_suggestions([p.id for p in part] + stale, coded.suggestions,
+                                      book.hash, coder.name)
         store.state.mark_stages("classified", {
             d.id: StageHashes(d.sha256, book.hash, ctx.embedder_id, coder.key) for d in group})
         ctx.fault.tick("classify")
-    return {"suggestions": CorpusView(store, corpus.name, book.hash, ctx.info)}
+    return {"suggestions": CorpusView(store, corpus.name, book.hash, ctx.info,
+                                      passages=all_passages)}

@@ -225,6 +225,7 @@ def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool, s
     from pipeline.classify.codings import read_codings
     from pipeline.classify.persist import save_coder
     from pipeline.classify.run import build_coder
+    from pipeline.embed import slices
     from pipeline.engines.backend import job_embedder
 
     codings = read_codings(config.classify.codings) if config.classify.codings else None
@@ -234,7 +235,10 @@ def _coder(config, job, backend, book, passages, paths: JobPaths, refit: bool, s
     if found is not None:
         return found
     embedder = job_embedder(job)
-    vectors = backend.embed(job, passages) if passages else np.zeros((0, 1), np.float32)
+    # slices: a corpus of half a million passages is never embedded in one call
+    vectors = (slices.VectorSlices(passages, lambda rows: backend.embed(job, rows),
+                                   slices.FIT_SLICE) if passages
+               else np.zeros((0, 1), np.float32))
     coder = build_coder(config.classify, embedder, book, passages, vectors, codings, config.seed,
                         labels=labels)
     folder = save_coder(coder, paths.models_dir)

@@ -8,7 +8,7 @@ from typing import Literal
 PassageLanguage = Literal["zh", "en", "mixed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A window of whole sentences inside one paragraph / speaker turn.
 
@@ -20,6 +20,9 @@ class Passage:
     ``content`` is what the models read when it differs from ``text``: the text
     without the markup and page furniture clean marked, hard wraps joined (see
     :mod:`pipeline.segment.content`); ``None`` when it is ``text`` itself.
+
+    Slotted: a 30 MB document has half a million passages, and a ``__dict__`` each
+    would add about 0.3 GB.
     """
 
     id: str

@@ -129,9 +129,10 @@ class Segmenter:
         view = dataclasses.replace(document, text=mask_removed(document.text, inline))
         tokenizer = self._tokenizer()
         passages = []
+        shared: dict[str, str] = {}  # one object per distinct token of the document
         for unit in document_units(view, settings.interviewer_names):
             for start, end in subtract_spans(unit.start, unit.end, removed):
-                passages.extend(self._piece(view, unit, start, end, tokenizer))
+                passages.extend(self._piece(view, unit, start, end, tokenizer, shared))
         return _read_as_content(document, view, passages)
 
     def segment_all(self, results) -> Iterator[Passage]:
@@ -139,7 +140,8 @@ class Segmenter:
         for result in results:
             yield from self.segment(result.document, result.removals)
 
-    def _piece(self, document: Document, unit: Unit, start: int, end: int, tokenizer):
+    def _piece(self, document: Document, unit: Unit, start: int, end: int, tokenizer,
+               shared: dict[str, str]):
         settings = self._settings()
         text = document.text
         start, end = strip_span(text, start, end)
@@ -160,7 +162,8 @@ class Segmenter:
                 paragraph=unit.paragraph,
                 speaker=unit.speaker,
                 speaker_role=unit.role,
-                tokens=tuple(tokenizer.tokenize(text[p_start:p_end], unit.lang)),
+                tokens=tuple(shared.setdefault(token, token) for token
+                             in tokenizer.tokenize(text[p_start:p_end], unit.lang)),
                 codable=codable,
                 context_before=text[c_start:p_start].strip(),
                 context_after=text[p_end:c_end].strip(),

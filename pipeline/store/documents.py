@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -46,29 +46,36 @@ def passage_row(p: Passage) -> dict:
     }
 
 
-def passage_rows(passages: Iterable[Passage]) -> list[dict]:
-    """Rows of ``passages``; without the ``content`` column when no passage has content
-    (NULL is its default), so a store that predates the column can still be written."""
-    rows = [passage_row(p) for p in passages]
-    if all(row["content"] is None for row in rows):
-        for row in rows:
+def passage_rows(passages: Sequence[Passage]) -> Iterator[dict]:
+    """Rows of ``passages``, made as they are inserted; without the ``content`` column
+    when no passage has content (NULL is its default), so a store that predates the
+    column can still be written."""
+    with_content = any(p.content is not None for p in passages)
+    for p in passages:
+        row = passage_row(p)
+        if not with_content:
             del row["content"]
-    return rows
+        yield row
 
 
-def row_passage(row: sa.Row) -> Passage:
+def row_passage(row: sa.Row, shared: dict[str, str] | None = None) -> Passage:
+    """The passage of a ``passages`` row. With ``shared`` (a dict kept across the rows
+    of one read), equal document ids, languages, speakers and tokens are one string
+    object: half a million passages of one document repeat them millions of times."""
     m = row._mapping
+    one = (lambda s: s) if shared is None else (lambda s: s if s is None else
+                                                shared.setdefault(s, s))
     return Passage(
         id=m["id"],
-        doc_id=m["doc_id"],
+        doc_id=one(m["doc_id"]),
         start=m["start"],
         end=m["end"],
         text=m["text"],
-        lang=m["lang"],
+        lang=one(m["lang"]),
         paragraph=m["paragraph"],
-        speaker=m["speaker"],
-        speaker_role=m["speaker_role"],
-        tokens=tuple(m["tokens"]),
+        speaker=one(m["speaker"]),
+        speaker_role=one(m["speaker_role"]),
+        tokens=tuple(map(one, m["tokens"])),
         codable=bool(m["codable"]),
         context_before=m["context_before"],
         context_after=m["context_after"],
@@ -180,8 +187,9 @@ class DocumentRepo:
             .where(d.c.corpus_id == corpus)
             .order_by(p.c.doc_id, p.c.start, p.c.end)
         )
+        shared: dict[str, str] = {}
         with self._engine.connect() as conn:
-            return [row_passage(r) for r in conn.execute(query)]
+            return [row_passage(r, shared) for r in conn.execute(query)]
 
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
@@ -199,7 +207,8 @@ class DocumentRepo:
                 rows = list(conn.execute(base.where(t.passages.c.doc_id == doc_id)))
             else:
                 rows = list(conn.execute(base))
-        return [row_passage(r) for r in rows]
+        shared: dict[str, str] = {}
+        return [row_passage(r, shared) for r in rows]
 
 
 def _row_document(row: sa.Row) -> Document:

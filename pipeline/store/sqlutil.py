@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -53,11 +55,14 @@ def where_in(
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: Iterable[dict]) -> int:
-    """executemany in batches; returns the number of rows inserted."""
-    rows = list(rows)
-    for batch in chunks(rows, BATCH):
-        conn.execute(table.insert(), list(batch))
-    return len(rows)
+    """executemany in batches; returns the number of rows inserted. ``rows`` may be a
+    generator: only one batch of row dicts exists at a time."""
+    rows = iter(rows)
+    count = 0
+    while batch := list(itertools.islice(rows, BATCH)):
+        conn.execute(table.insert(), batch)
+        count += len(batch)
+    return count
 
 
 def upsert(conn: Connection, table: sa.Table, row: dict, keys: Sequence[str]) -> None:

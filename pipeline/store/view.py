@@ -58,9 +58,12 @@ def _suggestion_objects(frame: pd.DataFrame) -> list[Suggestion]:
     return [Suggestion(*row) for row in zip(*columns, strict=True)]
 
 
-def read_view(store, corpus_id: str, codebook_hash: str) -> StoreView:
+def read_view(store, corpus_id: str, codebook_hash: str, passages=None) -> StoreView:
+    """The corpus as stored; ``passages`` = its passages already read by
+    ``corpus_passages`` (they are not read again)."""
     docs = store.documents.documents(corpus_id)
-    passages = store.documents.corpus_passages(corpus_id)
+    if passages is None:
+        passages = store.documents.corpus_passages(corpus_id)
     frame = store.suggestions.corpus_suggestion_frame(corpus_id, codebook_hash)
     # passage order is document then offset (ids sort differently: "d:100-" < "d:20-")
     ids = pd.Index([p.id for p in passages])
