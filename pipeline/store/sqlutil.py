@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-
 import contextlib
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
