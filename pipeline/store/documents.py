@@ -56,19 +56,23 @@ def passage_rows(passages: Iterable[Passage]) -> list[dict]:
     return rows
 
 
-def row_passage(row: sa.Row) -> Passage:
+def row_passage(row: sa.Row, strings: dict | None = None) -> Passage:
+    """The passage of a row; with ``strings``, its document id, language, speaker, role
+    and tokens are the str objects found in (or added to) ``strings``, so passages
+    read together share one object per distinct value."""
     m = row._mapping
+    share = (lambda v: v) if strings is None else (lambda v: strings.setdefault(v, v))
     return Passage(
         id=m["id"],
-        doc_id=m["doc_id"],
+        doc_id=share(m["doc_id"]),
         start=m["start"],
         end=m["end"],
         text=m["text"],
-        lang=m["lang"],
+        lang=share(m["lang"]),
         paragraph=m["paragraph"],
-        speaker=m["speaker"],
-        speaker_role=m["speaker_role"],
-        tokens=tuple(m["tokens"]),
+        speaker=share(m["speaker"]),
+        speaker_role=share(m["speaker_role"]),
+        tokens=tuple(map(share, m["tokens"])),
         codable=bool(m["codable"]),
         context_before=m["context_before"],
         context_after=m["context_after"],
@@ -172,7 +176,8 @@ class DocumentRepo:
 
 
     def corpus_passages(self, corpus: str) -> list[Passage]:
-        """Every passage of ``corpus`` in one query, ordered by document and offset."""
+        """Every passage of ``corpus`` in one query, ordered by document and offset; their
+        repeated strings (document ids, languages, speakers, tokens) are shared."""
         p, d = t.passages, t.documents
         query = (
             sa.select(p)
@@ -181,7 +186,8 @@ class DocumentRepo:
             .order_by(p.c.doc_id, p.c.start, p.c.end)
         )
         with self._engine.connect() as conn:
-            return [row_passage(r) for r in conn.execute(query)]
+            strings: dict = {}
+            return [row_passage(r, strings) for r in conn.execute(query)]
 
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
