@@ -38,3 +38,35 @@ def test_a_column_arrow_cannot_type_is_still_written_as_csv(tmp_path):
                        keep_default_na=False)
     assert back["value"].tolist() == ["1", "two", "3.5"]
     assert back["meta"].tolist() == ["{'a': 1}", "None", "{'b': '乙'}"]
+
+
+def test_a_long_frame_is_written_a_slice_at_a_time_with_the_same_content(tmp_path, monkeypatch):
+    import pipeline.tables as tables
+
+    frame = pd.DataFrame({
+        "id": [f"d:{i}" for i in range(11)],
+        "tokens": [["a", str(i)] if i % 3 else [] for i in range(11)],
+        "meta": [None if i % 2 else {"k": i} for i in range(11)],
+        "score": [i / 7 for i in range(11)],
+        "accepted": [i % 2 == 0 for i in range(11)],
+    })
+    whole = write_frame(frame, tmp_path / "whole")
+    monkeypatch.setattr(tables, "ROWS", 4)
+    sliced = write_frame(frame, tmp_path / "sliced")
+    assert sliced["csv"].read_bytes() == whole["csv"].read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(sliced["parquet"]),
+                                  pd.read_parquet(whole["parquet"]))
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(sliced["parquet"]).metadata.num_row_groups == 3
+
+
+def test_a_long_frame_whose_slices_differ_in_type_is_written_whole(tmp_path, monkeypatch):
+    import pipeline.tables as tables
+
+    frame = pd.DataFrame({"value": [None, None, "a", "乙", None], "n": range(5)})
+    whole = write_frame(frame, tmp_path / "whole")
+    monkeypatch.setattr(tables, "ROWS", 2)  # the first slice's column is all missing
+    sliced = write_frame(frame, tmp_path / "sliced")
+    assert sliced["csv"].read_bytes() == whole["csv"].read_bytes()
+    assert sliced["parquet"].read_bytes() == whole["parquet"].read_bytes()

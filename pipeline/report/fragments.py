@@ -25,7 +25,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,35 @@ class FragmentCache:
             pruned = self._session(stats, lambda conn: _write(conn, kind, version, found, fresh))
             stats.pruned = pruned or 0
         return [found[d] if d in found else fresh[d] for d in digests]
+
+    @contextmanager
+    def batches(self, kind: str, version: str) -> Iterator[Callable[..., list[bytes]]]:
+        """A :meth:`resolve` for one batch of fragments at a time, so a writer holds one
+        batch, not the whole output: ``with cache.batches(kind, version) as resolve:``
+        then ``resolve(digests, build)`` per batch. Fresh fragments are stored batch by
+        batch; on a clean exit those of ``kind`` no batch used are pruned."""
+        stats = FragmentStats()
+        self.stats[kind] = stats
+        used: set[str] = set()
+
+        def resolve(digests: Sequence[str], build: Builder) -> list[bytes]:
+            used.update(digests)
+            wanted = list(dict.fromkeys(digests))
+            found = self._session(stats, lambda conn: _read(conn, kind, version, wanted)) or {}
+            missing = list({d: i for i, d in enumerate(digests) if d not in found}.values())
+            fresh = dict(zip((digests[i] for i in missing),
+                             _checked(build(missing), len(missing)) if missing else [],
+                             strict=True))
+            stats.hits += sum(1 for d in digests if d in found)
+            stats.built += len(fresh)
+            if stats.cached and fresh:
+                self._session(stats, lambda conn: _write(conn, kind, version, None, fresh))
+            return [found[d] if d in found else fresh[d] for d in digests]
+
+        yield resolve
+        if stats.cached:
+            pruned = self._session(stats, lambda conn: _write(conn, kind, version, used, {}))
+            stats.pruned = pruned or 0
 
     def _session(self, stats: FragmentStats, work: Callable[[sqlite3.Connection], object]):
         """``work(connection)``, or None when the cache is unusable. A corrupt file is
@@ -162,25 +192,28 @@ def _read(conn: sqlite3.Connection, kind: str, version: str, wanted: list[str]) 
     return found
 
 
-def _write(conn, kind: str, version: str, found: dict, fresh: dict) -> int:
-    """Add the fresh fragments and prune those of ``kind`` this call did not use."""
+def _write(conn, kind: str, version: str, found, fresh: dict) -> int:
+    """Add the fresh fragments and prune those of ``kind`` neither ``found`` nor ``fresh``
+    hold (digests); ``found=None`` prunes nothing. Returns the number pruned."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS used (digest TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM used")
-        conn.executemany(
-            "INSERT OR IGNORE INTO used (digest) VALUES (?)", [(d,) for d in (*found, *fresh)]
-        )
         conn.executemany(
             "INSERT OR REPLACE INTO fragments (kind, version, digest, crc, value) "
             "VALUES (?, ?, ?, ?, ?)",
             [(kind, version, d, zlib.crc32(v), v) for d, v in fresh.items()],
         )
-        pruned = conn.execute(
-            "DELETE FROM fragments WHERE kind = ? "
-            "AND (version <> ? OR digest NOT IN (SELECT digest FROM used))",
-            (kind, version),
-        ).rowcount
+        pruned = 0
+        if found is not None:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS used (digest TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM used")
+            conn.executemany(
+                "INSERT OR IGNORE INTO used (digest) VALUES (?)", [(d,) for d in (*found, *fresh)]
+            )
+            pruned = conn.execute(
+                "DELETE FROM fragments WHERE kind = ? "
+                "AND (version <> ? OR digest NOT IN (SELECT digest FROM used))",
+                (kind, version),
+            ).rowcount
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -17,7 +17,9 @@ import json
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,24 +38,40 @@ def _joined_sets(keys, values) -> dict:
     return {key: "; ".join(sorted(group)) for key, group in groups.items()}
 
 
+class PassageSheet:
+    """The ``passages`` sheet made a range of rows at a time (:func:`passage_sheet` is
+    all of it), so a large corpus never holds every cell of it at once."""
+
+    def __init__(self, tables: ReportTables, codebook) -> None:
+        self.tables = tables
+        self.base_cols = [
+            c for c in tables.passages.columns
+            if c not in ("tokens", "context_before", "context_after", "content")
+        ]
+        codings = tables.codings
+        code_ids = codings["code_id"].tolist()
+        path_of = {c: " › ".join(x.id for x in codebook.path(c)) for c in set(code_ids)}
+        passage_ids = codings["passage_id"].tolist()
+        self.codes = _joined_sets(passage_ids, code_ids)
+        self.paths = _joined_sets(passage_ids, [path_of[c] for c in code_ids])
+
+    def __len__(self) -> int:
+        return len(self.tables.passages)
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame:
+        tables = self.tables
+        sheet = tables.passages[self.base_cols].iloc[start:stop].copy()
+        ids = sheet["id"].tolist()
+        sheet["codes"] = pd.Series([self.codes.get(i, "") for i in ids], sheet.index, object)
+        sheet["code_paths"] = pd.Series([self.paths.get(i, "") for i in ids], sheet.index, object)
+        binary = tables.matrix.iloc[start:stop].add_prefix("is_").reset_index(drop=True)
+        scores = tables.scores.iloc[start:stop].round(4).add_prefix("score_")
+        return pd.concat([sheet.reset_index(drop=True), binary, scores.reset_index(drop=True)],
+                         axis=1)
+
+
 def passage_sheet(tables: ReportTables, codebook) -> pd.DataFrame:
-    base_cols = [
-        c for c in tables.passages.columns
-        if c not in ("tokens", "context_before", "context_after", "content")
-    ]
-    sheet = tables.passages[base_cols].copy()
-    codings = tables.codings
-    code_ids = codings["code_id"].tolist()
-    path_of = {c: " › ".join(x.id for x in codebook.path(c)) for c in set(code_ids)}
-    passage_ids = codings["passage_id"].tolist()
-    codes_by_passage = _joined_sets(passage_ids, code_ids)
-    paths = _joined_sets(passage_ids, [path_of[c] for c in code_ids])
-    ids = sheet["id"].tolist()
-    sheet["codes"] = pd.Series([codes_by_passage.get(i, "") for i in ids], sheet.index, object)
-    sheet["code_paths"] = pd.Series([paths.get(i, "") for i in ids], sheet.index, object)
-    binary = tables.matrix.add_prefix("is_").reset_index(drop=True)
-    scores = tables.scores.round(4).add_prefix("score_").reset_index(drop=True)
-    return pd.concat([sheet.reset_index(drop=True), binary, scores], axis=1)
+    return PassageSheet(tables, codebook).rows(0, len(tables.passages))
 
 
 def document_sheet(tables: ReportTables) -> pd.DataFrame:
@@ -143,6 +161,9 @@ _ROW = b"\x00"  # placeholder of the row number in a fragment (never in XML text
 _NEXT = b"\x01"  # between the rows of a fragment
 _STRMAX = 32767  # Excel's string limit in UTF-16 units
 _MAX_ROW = 1_048_575  # Excel's last row, 0-based
+BLOCK = 2_000  # rows a fragment holds at most (a long document is several fragments)
+CHUNK = 20_000  # rows of a sheet made into cells at a time, about
+SHEET_ROWS = _MAX_ROW  # data rows a sheet holds below its header row
 _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -204,11 +225,12 @@ def _row_fragment(letters: Sequence[str], rows: Sequence[Sequence]) -> bytes:
         return _SURROGATE.sub("", text).encode("utf-8")
 
 
-def _document_runs(doc_ids: Sequence) -> list[tuple[int, int]]:
-    """(start, end) of each run of consecutive rows of one document."""
+def _document_runs(doc_ids: Sequence, most: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive rows of one document, cut every ``most``
+    rows (a long document is several runs)."""
     runs, start = [], 0
     for i in range(1, len(doc_ids) + 1):
-        if i == len(doc_ids) or doc_ids[i] != doc_ids[start]:
+        if i == len(doc_ids) or doc_ids[i] != doc_ids[start] or i - start == most:
             runs.append((start, i))
             start = i
     return runs
@@ -265,6 +287,80 @@ def _dimension(n_columns: int, last_row: int) -> str:
     return f"A1:{xl_rowcol_to_cell(last_row, n_columns - 1)}"
 
 
+@dataclass(frozen=True)
+class SheetRows:
+    """Rows ``start:stop`` of a sheet's data, made ``rows(a, b)`` at a time; runs of equal
+    ``keys`` (one per row: a document) are its fragments, of ``kind``."""
+
+    name: str
+    columns: list[str]
+    rows: Callable[[int, int], pd.DataFrame]
+    keys: Sequence
+    kind: str
+    start: int = 0
+    stop: int = 0
+
+    @classmethod
+    def of(cls, name: str, frame: pd.DataFrame, group: str, kind: str) -> SheetRows:
+        keys = frame[group].tolist() if group in frame.columns else [None] * len(frame)
+        return cls(name, [str(c) for c in frame.columns], lambda a, b: frame.iloc[a:b], keys,
+                   kind, 0, len(frame))
+
+    def pieces(self, size: int) -> list[SheetRows]:
+        """This sheet cut into sheets of at most ``size`` rows, the later ones named
+        "name (2)", "name (3)"...; itself when it fits one sheet."""
+        if self.stop - self.start <= size:
+            return [self]
+        return [replace(self, name=f"{self.name} ({n})" if n > 1 else self.name, start=a,
+                        stop=min(a + size, self.stop))
+                for n, a in enumerate(range(self.start, self.stop, size), start=1)]
+
+    def chunks(self) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+        """(start, stop, its runs relative to start): whole runs of at most ``BLOCK`` rows
+        each, about ``CHUNK`` rows a chunk."""
+        runs = _document_runs(self.keys[self.start:self.stop], BLOCK)
+        first = 0
+        for i, (_, end) in enumerate(runs):
+            if i + 1 == len(runs) or end - runs[first][0] >= CHUNK:
+                base = runs[first][0]
+                yield (self.start + base, self.start + end,
+                       [(a - base, b - base) for a, b in runs[first:i + 1]])
+                first = i + 1
+
+
+def _fragments(sheet: SheetRows, resolve) -> Iterator[bytes]:
+    """The sheet's fragments in order, a chunk of rows at a time (``resolve`` as given by
+    :meth:`FragmentCache.batches`)."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    letters = [xl_col_to_name(c) for c in range(len(sheet.columns))]
+    for start, stop, runs in sheet.chunks():
+        frame = sheet.rows(start, stop)
+
+        def build(indices: Sequence[int], frame=frame, runs=runs) -> list[bytes]:
+            picked = [runs[i] for i in indices]
+            rows = np.concatenate([np.arange(a, b) for a, b in picked])
+            values = _cell_values(frame.iloc[rows])
+            out, at = [], 0
+            for a, b in picked:
+                out.append(_row_fragment(letters, values[at : at + b - a]))
+                at += b - a
+            return out
+
+        yield from resolve(_row_digests(frame, runs), build)
+
+
+def _numbered(fragments: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(0-based row, its ``<row>`` XML) of each row holding a cell, numbered from row 1
+    (below the header); XlsxWriter ignores cells past Excel's last row, and so do we."""
+    row = 1
+    for fragment in fragments:
+        for template in fragment.split(_NEXT):
+            if template and row <= _MAX_ROW:
+                yield row, template.replace(_ROW, b"%d" % (row + 1))
+            row += 1
+
+
 def sheet_rows_xml(
     frame: pd.DataFrame,
     cache: FragmentCache | str | Path | None = None,
@@ -274,34 +370,35 @@ def sheet_rows_xml(
     """The ``<row>`` elements of a sheet's data (rows 2...), and the last row index
     (0-based) holding a cell. Each run of rows with one ``group`` value (a document)
     is a fragment of ``kind``, taken from ``cache`` when its cells are unchanged."""
-    from xlsxwriter.utility import xl_col_to_name
-
     if not isinstance(cache, FragmentCache):
         cache = FragmentCache(cache)
-    keys = frame[group].tolist() if group in frame.columns else [None] * len(frame)
-    runs = _document_runs(keys)
-    letters = [xl_col_to_name(c) for c in range(frame.shape[1])]
-
-    def build(indices: Sequence[int]) -> list[bytes]:
-        picked = [runs[i] for i in indices]
-        rows = np.concatenate([np.arange(a, b) for a, b in picked])
-        values = _cell_values(frame.iloc[rows])
-        out, at = [], 0
-        for a, b in picked:
-            out.append(_row_fragment(letters, values[at : at + b - a]))
-            at += b - a
-        return out
-
-    fragments = cache.resolve(kind, ROWS_VERSION, _row_digests(frame, runs), build)
-    parts: list[bytes] = []
-    row, last = 1, 0
-    for fragment in fragments:
-        for template in fragment.split(_NEXT):
-            if template and row <= _MAX_ROW:  # XlsxWriter ignores cells past Excel's last row
-                parts.append(template.replace(_ROW, b"%d" % (row + 1)))
-                last = row
-            row += 1
+    parts, last = [], 0
+    with cache.batches(kind, ROWS_VERSION) as resolve:
+        for row, xml in _numbered(_fragments(SheetRows.of("", frame, group, kind), resolve)):
+            parts.append(xml)
+            last = row
     return parts, last
+
+
+def _last_row(sheet: SheetRows) -> int:
+    """The last row (0-based, the header is row 0) of ``sheet`` holding a cell: a value
+    that is not missing nor infinite (a ``_write_sheet`` cell); 0 when none does."""
+    stop = sheet.stop
+    while stop > sheet.start:
+        start = max(sheet.start, stop - CHUNK)
+        frame = sheet.rows(start, stop)
+        filled = frame.notna().to_numpy()
+        for c, dtype in enumerate(frame.dtypes):
+            if isinstance(dtype, np.dtype) and dtype.kind == "f":
+                filled[:, c] &= ~np.isinf(frame.iloc[:, c].to_numpy())
+            elif not (isinstance(dtype, np.dtype) and dtype.kind in "biuMm"):
+                filled[:, c] &= [not (isinstance(v, float) and math.isinf(v))
+                                 for v in frame.iloc[:, c].astype(object).tolist()]
+        rows = np.flatnonzero(filled.any(axis=1))
+        if len(rows):
+            return min(start - sheet.start + int(rows[-1]) + 1, _MAX_ROW)
+        stop = start
+    return 0
 
 
 def write_coding_xlsx(
@@ -312,42 +409,116 @@ def write_coding_xlsx(
 ) -> Path:
     """Write the workbook: XlsxWriter (constant_memory, fixed creation date) for the
     codebook sheet and the header rows of ``passages`` and ``documents``, whose rows
-    are then spliced in from per-document fragments (cached in the folder ``cache``;
-    None = build them all). The same input gives the same file."""
+    are then streamed in from per-document fragments (cached in the folder ``cache``;
+    None = build them all), a chunk of rows at a time. The same input gives the same file.
+
+    A sheet with more rows than Excel's 1,048,575 below the header continues on
+    "passages (2)" and so on, and a ``notes`` sheet says so."""
+    if not isinstance(cache, FragmentCache):
+        cache = FragmentCache(cache)
+    passages = PassageSheet(tables, codebook)
+    documents = document_sheet(tables)
+    spliced = [
+        *SheetRows("passages", [str(c) for c in passages.rows(0, 0).columns], passages.rows,
+                   tables.passages["doc_id"].tolist(), ROWS_KIND, 0, len(passages))
+        .pieces(SHEET_ROWS),
+        *SheetRows.of("documents", documents, "id", SPLICED["documents"][2]).pieces(SHEET_ROWS),
+    ]
+    base = _base_workbook(spliced, codebook_sheet(codebook))
+    try:
+        _write_workbook(path, base, spliced, cache, zip64=False)
+    except _TooLarge:  # a sheet's XML past 2 GiB: write it again with ZIP64 sizes
+        _write_workbook(path, base, spliced, cache, zip64=True)
+    return Path(path)
+
+
+def _base_workbook(spliced: Sequence[SheetRows], codebook: pd.DataFrame) -> bytes:
+    """XlsxWriter's workbook: the header of each spliced sheet, the codebook, and a
+    ``notes`` sheet when a sheet had to be continued on another."""
     from datetime import datetime
 
     import xlsxwriter
 
-    if not isinstance(cache, FragmentCache):
-        cache = FragmentCache(cache)
-    sheets = {
-        "passages": passage_sheet(tables, codebook),
-        "documents": document_sheet(tables),
-        "codebook": codebook_sheet(codebook),
-    }
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
     workbook.set_properties({"title": "groundcode coding", "created": datetime(2000, 1, 1)})
-    for name, frame in sheets.items():
-        _write_sheet(workbook, name, frame, header_only=name in SPLICED)
+    for sheet in spliced:
+        _write_sheet(workbook, sheet.name, pd.DataFrame(columns=sheet.columns),
+                     header_only=True)
+    _write_sheet(workbook, "codebook", codebook)
+    continued = [sheet.name for sheet in spliced if sheet.start > 0]
+    if continued:
+        notes = workbook.add_worksheet("notes")
+        notes.write_string(0, 0, "note")
+        notes.write_string(1, 0, (
+            "Excel holds at most 1,048,576 rows a sheet, so a sheet with more rows continues "
+            f"on the next: {', '.join(continued)}. Each has the same header row; rows are "
+            "in the same order as on the first sheet."))
     workbook.close()
-    spliced = {}
-    for name, (entry, group, kind) in SPLICED.items():
-        rows, last = sheet_rows_xml(sheets[name], cache, group, kind)
-        spliced[entry] = (rows, _dimension(sheets[name].shape[1], last))
-    with zipfile.ZipFile(buffer) as base:
-        entries = [(info.filename, base.read(info)) for info in base.infolist()]
-    if not set(spliced) <= {name for name, _ in entries}:
-        raise ValueError("unexpected workbook from XlsxWriter: a sheet is missing")
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries:
-            if name in spliced:
-                data = _splice(data, *spliced[name])
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data, compresslevel=FAST if name in spliced else None)
-    return Path(path)
+    return buffer.getvalue()
+
+
+class _TooLarge(Exception):
+    """A workbook entry outgrew plain zip sizes (2 GiB) without ZIP64."""
+
+
+def _write_workbook(path, base: bytes, spliced: Sequence[SheetRows], cache: FragmentCache,
+                    zip64: bool) -> None:
+    """The workbook ``base`` with the rows of ``spliced`` streamed into its sheets, each
+    sheet's XML deflated as it is made (one chunk of rows held at a time)."""
+    entries = {f"xl/worksheets/sheet{i}.xml": sheet for i, sheet in enumerate(spliced, start=1)}
+    with zipfile.ZipFile(io.BytesIO(base)) as zf:
+        names = [info.filename for info in zf.infolist()]
+        if not set(entries) <= set(names):
+            raise ValueError("unexpected workbook from XlsxWriter: a sheet is missing")
+        with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out, \
+                ExitStack() as stack:
+            resolvers = {kind: stack.enter_context(cache.batches(kind, ROWS_VERSION))
+                         for kind in dict.fromkeys(sheet.kind for sheet in spliced)}
+            for name in names:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                sheet = entries.get(name)
+                if sheet is None:
+                    out.writestr(info, zf.read(name))
+                    continue
+                _set_level(info, FAST)
+                try:
+                    with out.open(info, "w", force_zip64=zip64) as dest:
+                        for part in _spliced_xml(zf.read(name), sheet, resolvers[sheet.kind]):
+                            dest.write(part)
+                except RuntimeError as exc:
+                    if zip64 or "force_zip64" not in str(exc):
+                        raise
+                    raise _TooLarge(name) from exc
+
+
+def _set_level(info: zipfile.ZipInfo, level: int) -> None:
+    """The deflate level ``ZipFile.open(info, "w")`` uses (``writestr``'s compresslevel)."""
+    setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel",
+            level)
+
+
+def _spliced_xml(sheet_xml: bytes, sheet: SheetRows, resolve) -> Iterator[bytes]:
+    """XlsxWriter's header-only ``sheet_xml`` with the rows of ``sheet`` after its header
+    row and its dimension fixed, in pieces of about a chunk of rows."""
+    head, sep, tail = sheet_xml.partition(b"</sheetData>")
+    dimension = _dimension(len(sheet.columns), _last_row(sheet))
+    head, found = re.subn(
+        rb'<dimension ref="[A-Z0-9:]+"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1
+    )
+    if not sep or found != 1 or not head.endswith(b"</row>"):
+        raise ValueError("unexpected worksheet XML from XlsxWriter: no header row to extend")
+    yield head
+    batch: list[bytes] = []
+    for _, xml in _numbered(_fragments(sheet, resolve)):
+        batch.append(xml)
+        if len(batch) >= CHUNK:
+            yield b"".join(batch)
+            batch = []
+    yield b"".join(batch)
+    yield sep + tail
 
 
 def _splice(sheet: bytes, rows: list[bytes], dimension: str) -> bytes:

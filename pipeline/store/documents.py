@@ -58,24 +58,23 @@ def passage_rows(passages: Sequence[Passage]) -> Iterator[dict]:
         yield row
 
 
-def row_passage(row: sa.Row, shared: dict[str, str] | None = None) -> Passage:
-    """The passage of a ``passages`` row. With ``shared`` (a dict kept across the rows
-    of one read), equal document ids, languages, speakers and tokens are one string
-    object: half a million passages of one document repeat them millions of times."""
+def row_passage(row: sa.Row, strings: dict | None = None) -> Passage:
+    """The passage of a row; with ``strings``, its document id, language, speaker, role
+    and tokens are the str objects found in (or added to) ``strings``, so passages
+    read together share one object per distinct value."""
     m = row._mapping
-    one = (lambda s: s) if shared is None else (lambda s: s if s is None else
-                                                shared.setdefault(s, s))
+    share = (lambda v: v) if strings is None else (lambda v: strings.setdefault(v, v))
     return Passage(
         id=m["id"],
-        doc_id=one(m["doc_id"]),
+        doc_id=share(m["doc_id"]),
         start=m["start"],
         end=m["end"],
         text=m["text"],
-        lang=one(m["lang"]),
+        lang=share(m["lang"]),
         paragraph=m["paragraph"],
-        speaker=one(m["speaker"]),
-        speaker_role=one(m["speaker_role"]),
-        tokens=tuple(map(one, m["tokens"])),
+        speaker=share(m["speaker"]),
+        speaker_role=share(m["speaker_role"]),
+        tokens=tuple(map(share, m["tokens"])),
         codable=bool(m["codable"]),
         context_before=m["context_before"],
         context_after=m["context_after"],
@@ -179,7 +178,8 @@ class DocumentRepo:
 
 
     def corpus_passages(self, corpus: str) -> list[Passage]:
-        """Every passage of ``corpus`` in one query, ordered by document and offset."""
+        """Every passage of ``corpus`` in one query, ordered by document and offset; their
+        repeated strings (document ids, languages, speakers, tokens) are shared."""
         p, d = t.passages, t.documents
         query = (
             sa.select(p)
@@ -187,9 +187,9 @@ class DocumentRepo:
             .where(d.c.corpus_id == corpus)
             .order_by(p.c.doc_id, p.c.start, p.c.end)
         )
-        shared: dict[str, str] = {}
         with self._engine.connect() as conn:
-            return [row_passage(r, shared) for r in conn.execute(query)]
+            strings: dict = {}
+            return [row_passage(r, strings) for r in conn.execute(query)]
 
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
@@ -207,8 +207,8 @@ class DocumentRepo:
                 rows = list(conn.execute(base.where(t.passages.c.doc_id == doc_id)))
             else:
                 rows = list(conn.execute(base))
-        shared: dict[str, str] = {}
-        return [row_passage(r, shared) for r in rows]
+        strings: dict = {}
+        return [row_passage(r, strings) for r in rows]
 
 
 def _row_document(row: sa.Row) -> Document:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -14,8 +15,39 @@ from pipeline.store.engine import writer
 from pipeline.store.sqlutil import db_errors, insert_rows, where_in
 
 S = t.suggestions
+FETCH = 50_000  # rows per fetchmany when reading a corpus's suggestions
 SUGGESTION_FIELDS = ("passage_id", "code_id", "score", "rank", "level", "method", "model",
                      "accepted")  # the order of :class:`Suggestion`'s fields
+
+
+_DTYPES = {"score": np.float64, "rank": np.int64, "accepted": np.bool_}  # others: object
+
+
+def _column(name: str, values: tuple, strings: dict) -> np.ndarray:
+    """One field of a batch of rows: numbers as a typed array, text as an object array
+    whose equal values are one shared str object (from ``strings``)."""
+    dtype = _DTYPES.get(name)
+    if dtype is not None:
+        return np.array(values, dtype=dtype)
+    out = np.empty(len(values), dtype=object)
+    out[:] = [strings.setdefault(v, v) for v in values]
+    return out
+
+
+def _joined(name: str, parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=_DTYPES.get(name, object))
+
+
+def suggestion_frame(columns: dict[str, np.ndarray], order: np.ndarray):
+    """The rows ``order`` of ``columns`` (see :meth:`SuggestionRepo.corpus_suggestion_columns`)
+    as a DataFrame with columns ``SUGGESTION_FIELDS``; each column is dropped from
+    ``columns`` once taken, so only one is ever held twice."""
+    import pandas as pd
+
+    taken = {}
+    for name in SUGGESTION_FIELDS:
+        taken[name] = columns.pop(name)[order]
+    return pd.DataFrame(taken, columns=list(SUGGESTION_FIELDS), copy=False)
 
 
 def _row(s: Suggestion, codebook_hash: str, model: str) -> dict:
@@ -99,14 +131,27 @@ class SuggestionRepo:
     def corpus_suggestion_frame(self, corpus: str, codebook_hash: str):
         """Suggestions for the passages of ``corpus`` under ``codebook_hash`` as a
         DataFrame (columns ``SUGGESTION_FIELDS``), ordered by passage id, level, rank and
-        code, read in one query without building an object per row.
-
-        The plain DB-API rows are used (every column is a string or a number; the
-        flag is made boolean here) and the rows are sorted by pandas, not SQL.
+        code, read without building an object per row (see :meth:`corpus_suggestion_columns`).
         """
         import numpy as np
         import pandas as pd
 
+        columns = self.corpus_suggestion_columns(corpus, codebook_hash)
+        keys = [columns["rank"] if c == "rank" else pd.factorize(columns[c], sort=True)[0]
+                for c in ("code_id", "rank", "level", "passage_id")]
+        return suggestion_frame(columns, np.lexsort(keys))
+
+    def corpus_suggestion_columns(
+        self, corpus: str, codebook_hash: str, strings: dict | None = None
+    ) -> dict[str, np.ndarray]:
+        """The suggestions of ``corpus`` under ``codebook_hash`` as one array per field of
+        ``SUGGESTION_FIELDS``, in no particular order: text fields as object arrays,
+        ``score`` float64, ``rank`` int64, ``accepted`` bool.
+
+        Read ``FETCH`` rows at a time (a server-side cursor where the database has them); every distinct text value is one
+        str object (looked up in and added to ``strings``), so a corpus of millions of
+        rows holds each passage id, code, level, method and model once.
+        """
         p, d = t.passages, t.documents
         query = (
             sa.select(*(S.c[name] for name in SUGGESTION_FIELDS))
@@ -114,13 +159,16 @@ class SuggestionRepo:
             .join(d, d.c.id == p.c.doc_id)
             .where(d.c.corpus_id == corpus, S.c.codebook_hash == codebook_hash)
         )
+        strings = {} if strings is None else strings
+        parts: list[list[np.ndarray]] = [[] for _ in SUGGESTION_FIELDS]
         with self._engine.connect() as conn:
-            rows = conn.execute(query).cursor.fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=list(SUGGESTION_FIELDS))
-        frame = frame.astype({"score": float, "rank": "int64", "accepted": bool})
-        keys = [frame["rank"].to_numpy() if c == "rank" else pd.factorize(frame[c], sort=True)[0]
-                for c in ("code_id", "rank", "level", "passage_id")]
-        return frame.iloc[np.lexsort(keys)].reset_index(drop=True)
+            result = conn.execution_options(yield_per=FETCH).execute(query)
+            for rows in result.partitions():
+                fields = zip(*rows, strict=True)
+                for part, name, values in zip(parts, SUGGESTION_FIELDS, fields, strict=True):
+                    part.append(_column(name, values, strings))
+        return {name: _joined(name, part) for name, part in zip(SUGGESTION_FIELDS, parts,
+                                                                  strict=True)}
 
     def all_suggestions(
         self, codebook_hash: str | None = None, level: str | None = None

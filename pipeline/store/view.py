@@ -59,19 +59,29 @@ def _suggestion_objects(frame: pd.DataFrame) -> list[Suggestion]:
 
 
 def read_view(store, corpus_id: str, codebook_hash: str, passages=None) -> StoreView:
-    """The corpus as stored; ``passages`` = its passages already read by
-    ``corpus_passages`` (they are not read again)."""
+    """The corpus as stored: its documents, its passages in document order and their
+    suggestions in passage order, then level, rank and code (suggestions of passages
+    the corpus does not hold are left out). ``passages``: the corpus's passages already
+    read by ``corpus_passages`` (then they are not read again)."""
+    from pipeline.store.suggestions import suggestion_frame
+
     docs = store.documents.documents(corpus_id)
     if passages is None:
         passages = store.documents.corpus_passages(corpus_id)
-    frame = store.suggestions.corpus_suggestion_frame(corpus_id, codebook_hash)
-    # passage order is document then offset (ids sort differently: "d:100-" < "d:20-")
-    ids = pd.Index([p.id for p in passages])
-    position = ids.get_indexer(frame["passage_id"])
-    known = position >= 0
-    frame, position = frame[known], position[known]
-    frame = frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
-    return StoreView(docs, passages, frame[SUGGESTION_COLUMNS])
+    # passage order is document then offset (ids sort differently: "d:100-" < "d:20-");
+    # the frame's passage ids are the passages' own str objects
+    index = {p.id: i for i, p in enumerate(passages)}
+    strings = {p.id: p.id for p in passages}
+    columns = store.suggestions.corpus_suggestion_columns(corpus_id, codebook_hash, strings)
+    del strings
+    position = np.fromiter((index.get(pid, -1) for pid in columns["passage_id"]), np.int64,
+                           len(columns["passage_id"]))
+    del index
+    known = np.flatnonzero(position >= 0)
+    keys = [columns["rank"][known] if c == "rank" else
+            pd.factorize(columns[c][known], sort=True)[0] for c in ("code_id", "rank", "level")]
+    order = known[np.lexsort([*keys, position[known]])]
+    return StoreView(docs, passages, suggestion_frame(columns, order))
 
 
 def documents_frame(docs: Iterable[Document]) -> pd.DataFrame:
@@ -102,7 +112,7 @@ def view_digest(view: StoreView) -> str:
     """A hash of everything a corpus stage may read from the view: the documents (ids,
     content hashes, order), the passages' spans and codability, every suggestion."""
     docs = json.dumps([(d.id, d.sha256) for d in view.documents])
-    spans = passages_frame(view.passages)[["id", "doc_id", "start", "end", "codable"]]
+    spans = _columns_frame(view.passages, ["id", "doc_id", "start", "end", "codable"])
     parts = [docs.encode()]
     for frame in (spans, view.suggestion_frame):
         hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()

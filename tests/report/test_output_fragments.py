@@ -416,3 +416,37 @@ def test_the_type_of_a_value_is_part_of_its_fragment_key(tmp_path):
         stats = cache.stats[xlsx.ROWS_KIND]
         seen.append(stats.built)
     assert seen == [2, 1, 1, 1, 1, 1, 1, 1]
+
+
+def test_long_documents_in_small_fragments_and_chunks_give_the_same_workbook(
+    book, tmp_path, monkeypatch
+):
+    tables = tables_for(book, n_docs=20)
+    whole = xlsx.write_coding_xlsx(tmp_path / "whole.xlsx", tables, book)
+    monkeypatch.setattr(xlsx, "BLOCK", 2)
+    monkeypatch.setattr(xlsx, "CHUNK", 3)
+    cache = FragmentCache(tmp_path / "cache")
+    small = xlsx.write_coding_xlsx(tmp_path / "small.xlsx", tables, book, cache)
+    assert cache.stats[xlsx.ROWS_KIND].built > 20  # documents of 3+ rows are 2+ fragments
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(small) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+    again = xlsx.write_coding_xlsx(tmp_path / "again.xlsx", tables, book, cache)
+    assert cache.stats[xlsx.ROWS_KIND].built == 0
+    assert again.read_bytes() == small.read_bytes()
+
+
+def test_a_sheet_past_the_row_limit_continues_on_a_second_sheet(book, tmp_path, monkeypatch):
+    tables = tables_for(book, n_docs=12)
+    want = sheet_values(xlsx.write_coding_xlsx(tmp_path / "one.xlsx", tables, book))
+    assert "notes" not in want
+    limit = len(tables.passages) // 2 + 1
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", limit)
+    got = sheet_values(xlsx.write_coding_xlsx(tmp_path / "two.xlsx", tables, book))
+    assert list(got) == ["passages", "passages (2)", "documents", "codebook", "notes"]
+    header, *rows = want["passages"]
+    assert got["passages"][0] == got["passages (2)"][0] == header
+    assert got["passages"][1:] == rows[:limit] and got["passages (2)"][1:] == rows[limit:]
+    assert got["documents"] == want["documents"] and got["codebook"] == want["codebook"]
+    assert "passages (2)" in got["notes"][1][0]
