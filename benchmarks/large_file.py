@@ -144,12 +144,37 @@ def _config(corpus: Path, out: Path, seed: int, overrides: dict | None) -> dict:
     return data
 
 
+def prefilled_cache(source: str | Path, target: Path, drop: int, seed: int) -> dict:
+    """Copy the vector cache ``source`` (a folder holding ``vectors.sqlite`` from an
+    earlier run of the same file) to ``target`` and delete ``drop`` seeded vectors from
+    the copy, so the run loads the model and embeds those texts as a cold run does."""
+    import sqlite3
+
+    target.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(Path(source) / "vectors.sqlite")
+    dst = sqlite3.connect(target / "vectors.sqlite")
+    with dst:
+        src.backup(dst)  # a consistent copy even with a WAL beside it
+    src.close()
+    keys = [k for (k,) in dst.execute("SELECT key FROM vectors ORDER BY key")]
+    gone = random.Random(seed).sample(keys, min(drop, len(keys)))
+    with dst:
+        dst.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in gone])
+    dst.close()
+    return {"prefilled_from": str(source), "vectors_kept": len(keys) - len(gone),
+            "vectors_dropped": len(gone)}
+
+
 def measure(mb: float, seed: int, *, overrides: dict | None = None,
-            keep: str | Path | None = None) -> dict:
+            keep: str | Path | None = None, cache: str | Path | None = None,
+            cache_drop: int = 2048) -> dict:
     """Run ``groundcode run`` on a one-document corpus of about ``mb`` MB in a child process.
 
     ``overrides`` are merged into the run config (section by section); ``keep`` is a
-    folder to run in (kept afterwards) instead of a temporary one. Returns
+    folder to run in (kept afterwards) instead of a temporary one. ``cache``: a vector
+    cache folder filled by an earlier run of the same file (:func:`prefilled_cache`,
+    ``cache_drop`` vectors removed), for measuring memory without waiting for the
+    embedding again; the result then says so (``large_file_cache``). Returns
     ``large_file_mb``, ``large_file_seconds``, ``large_file_peak_rss_mb`` and the
     child's per-stage timings and counts from run.json.
     """
@@ -157,6 +182,12 @@ def measure(mb: float, seed: int, *, overrides: dict | None = None,
         root = Path(keep) if keep is not None else Path(tmp)
         corpus = root / "corpus"
         text = make_large_file(corpus / "large.txt", mb, seed)
+        prefilled = None
+        if cache is not None:
+            prefilled = prefilled_cache(cache, root / "prefilled-cache", cache_drop, seed)
+            overrides = {**(overrides or {}),
+                         "embed": {**(overrides or {}).get("embed", {}),
+                                   "cache_dir": str(root / "prefilled-cache")}}
         config = root / "run.yaml"
         config.write_text(yaml.safe_dump(_config(corpus, root / "out", seed, overrides),
                                          allow_unicode=True), encoding="utf-8")
@@ -175,7 +206,7 @@ def measure(mb: float, seed: int, *, overrides: dict | None = None,
             tail = log.read_text("utf-8", errors="replace")[-2000:]
             raise RuntimeError(f"groundcode run failed ({child.returncode}): {tail}")
         run = json.loads((root / "out" / "run.json").read_text("utf-8"))
-        return {
+        figures = {
             "large_file_mb": round(text.stat().st_size / 1_000_000, 2),
             "large_file_seconds": round(seconds, 1),
             "large_file_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
@@ -185,6 +216,9 @@ def measure(mb: float, seed: int, *, overrides: dict | None = None,
             "large_file_warnings": run.get("warnings", []),
             "seed": seed,
         }
+        if prefilled is not None:
+            figures["large_file_cache"] = prefilled
+        return figures
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -192,8 +226,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mb", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", help="run in this folder and keep it")
+    parser.add_argument("--cache", help="a vector cache folder filled by an earlier run of "
+                        "the same --mb/--seed (e.g. KEEP/out/cache); copied, --cache-drop "
+                        "vectors removed")
+    parser.add_argument("--cache-drop", type=int, default=2048)
     args = parser.parse_args(argv)
-    results = measure(args.mb, args.seed, keep=args.keep)
+    results = measure(args.mb, args.seed, keep=args.keep, cache=args.cache,
+                      cache_drop=args.cache_drop)
     path = write_results("large_file", results)
     print(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"wrote {path}")
