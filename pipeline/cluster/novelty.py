@@ -124,7 +124,14 @@ class KnownDensityNovelty:
 
 
 def known_density_of(
-    queries, pool, known, ks: tuple[int, ...], self_rows=None, *, unit: bool = False
+    queries,
+    pool,
+    known,
+    ks: tuple[int, ...],
+    self_rows=None,
+    *,
+    unit: bool = False,
+    block: int = 1024,
 ) -> np.ndarray:
     """KnownDensityNovelty of vectors that are *not* in ``pool``, against that pool.
 
@@ -134,7 +141,8 @@ def known_density_of(
     value it would get as one more corpus passage of the fitted pool, without the
     pool's own scores changing. ``self_rows`` (one per query, -1 = none) names pool
     rows that are the query itself and must not count as its neighbour. ``unit``:
-    the pool rows are unit vectors already (they are used as they are).
+    the pool rows are unit vectors already (they are used as they are). ``block``:
+    query rows per similarity block (at most; fewer for a large pool).
     """
     pool = np.asarray(pool, dtype=np.float64) if unit else normalize_rows(pool)
     mask = np.asarray(known, dtype=bool)
@@ -148,7 +156,9 @@ def known_density_of(
         )
     ks = [min(k, pool.shape[0]) for k in ks]
     skip = np.full(len(queries), -1) if self_rows is None else np.asarray(self_rows, np.int64)
-    counts = _known_counts(pool, mask, np.arange(len(queries)), ks, queries=(queries, skip))
+    counts = _known_counts(
+        pool, mask, np.arange(len(queries)), ks, queries=(queries, skip), block=block
+    )
     return _density_novelty(counts, ks, float(mask.mean()))
 
 
@@ -176,7 +186,7 @@ def _check_pool(pool: np.ndarray, mask: np.ndarray, min_k: int) -> None:
 
 
 def _known_counts(
-    pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks, queries=None
+    pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks, queries=None, block: int = 1024
 ) -> np.ndarray:
     """Known examples among each row's k nearest other rows, for every k in ``ks``.
 
@@ -185,7 +195,7 @@ def _known_counts(
     """
     top_k = ks[-1]
     counts = np.empty((len(rows), len(ks)))
-    step = block_rows(pool.shape[0], 1024)
+    step = block_rows(pool.shape[0], block)
     for lo in range(0, len(rows), step):
         chunk = rows[lo : lo + step]
         if queries is None:
