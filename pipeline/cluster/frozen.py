@@ -38,7 +38,8 @@ deterministic; it is not what a fresh fit of the same corpus would give.
 many passages it clustered and how many joined or left since.
 
 The clusters are fitted again when the passages that joined exceed
-``cluster.refit_share`` of the fitted pool, when ``refit=True`` (``groundcode run
+``cluster.refit_share`` of the pool at the fit (the uncoded passages then, clustered
+or, beyond the cap, assigned), when ``refit=True`` (``groundcode run
 --refit``) or when the key changed. A saved state that cannot be read (missing
 file, wrong format, checksum mismatch, shapes that do not fit) is treated like no
 saved state: the clusters are fitted again and saved, with a
@@ -86,7 +87,7 @@ STATE_FORMAT = 2
 _DESCRIBE_ONLY = {"enabled", "refit_share", "keywords", "representatives", "nearest_codes"}
 _CHUNK = 2048
 EMBED_SLICE = 8192  # passages per embed call (with embed.context_weight: twice the texts)
-_SAMPLED_BLOCK = 256  # query rows per density block beyond max_fit_passages (memory)
+_SAMPLED_BLOCK = 256  # rows per similarity block beyond max_fit_passages (bounds memory)
 
 Embed = Callable[[Sequence[Passage]], np.ndarray]
 
@@ -148,7 +149,7 @@ class ClusterState:
         sample, total = (len(self.reference), len(self.keys)) if self.sampled else (0, 0)
         return FitInfo(self.fit_id, len(self.fitted), assigned, left, sample, total)
 
-    def placer(self, sampled: bool) -> Placer:
+    def placer(self) -> Placer:
         """How passages the clusterer did not see get their label and density."""
         fitted = self.pool[self.fitted]
         at = _positions(len(self.keys), self.reference)
@@ -161,7 +162,7 @@ class ClusterState:
             self.vectors,
             self.known[self.reference],
             self.ks if self.density is not None else (),
-            _SAMPLED_BLOCK if sampled else 1024,
+            self.sampled,
         )
 
 
@@ -178,7 +179,7 @@ class Placer:
     reference: np.ndarray  # unit vectors of the reference
     known: np.ndarray  # coded mask over the reference
     ks: tuple[int, ...]  # () = no density
-    block: int  # query rows per density block
+    small_blocks: bool  # a sampled fit's many queries: smaller similarity blocks
 
     def place(self, queries: np.ndarray, self_rows: np.ndarray):
         """(labels, density or None) of unit ``queries``; ``self_rows``: each query's
@@ -188,7 +189,13 @@ class Placer:
         for lo in range(0, len(queries), EMBED_SLICE):
             part = queries[lo : lo + EMBED_SLICE]
             labels[lo : lo + len(part)] = assign_labels(
-                part, self.fitted, self.labels, self.kth, self.n_neighbors, self.threshold
+                part,
+                self.fitted,
+                self.labels,
+                self.kth,
+                self.n_neighbors,
+                self.threshold,
+                block=_SAMPLED_BLOCK if self.small_blocks else _CHUNK,
             )
             if density is not None:
                 density[lo : lo + len(part)] = known_density_of(
@@ -198,7 +205,7 @@ class Placer:
                     self.ks,
                     self_rows[lo : lo + len(part)],
                     unit=True,
-                    block=self.block,
+                    block=_SAMPLED_BLOCK if self.small_blocks else 1024,
                 )
         return labels, density
 
@@ -310,7 +317,8 @@ def fit_frozen(
     labels[fitted] = clusterer.labels_
     density, ks = None, ()
     if not ref_known.all() and ref_known.any() and len(reference) > 5:
-        scorer = KnownDensityNovelty().fit(vecs, ref_known, rows=ref_at[chosen[fitted]])
+        block = _SAMPLED_BLOCK if len(reference) < len(passages) else 1024
+        scorer = KnownDensityNovelty(block=block).fit(vecs, ref_known, rows=ref_at[chosen[fitted]])
         density, ks = np.zeros(len(chosen)), scorer.ks_
         density[fitted] = scorer.novelty_
     dist, _ = knn(sub, settings.n_neighbors)
@@ -359,7 +367,7 @@ def _place_rest(
     the reference, the label and density of the uncoded ones among them. Returns the
     pool's unit vectors (float32: the pool can be large)."""
     n, dim = len(state.keys), state.vectors.shape[1]
-    placer = state.placer(sampled=True)
+    placer = state.placer()
     pool_at, ref_at = _positions(n, state.pool), _positions(n, state.reference)
     sub = np.empty((len(state.pool), dim), dtype=np.float32)
     sub[state.fitted] = state.vectors[ref_at[state.pool[state.fitted]]]
@@ -416,7 +424,7 @@ def assign_frozen(
     if state.density is not None:
         density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
     if joined.any():
-        placed, dens = state.placer(state.sampled).place(sub[joined], in_ref[chosen][joined])
+        placed, dens = state.placer().place(sub[joined], in_ref[chosen][joined])
         labels[joined] = placed
         if density is not None:
             density[joined] = dens
@@ -446,6 +454,7 @@ def assign_labels(
     kth: np.ndarray,
     n_neighbors: int,
     threshold: float,
+    block: int = _CHUNK,
 ) -> np.ndarray:
     """Candidate of each query by its ``n_neighbors`` nearest ``pool`` rows (-1 = outlier).
 
@@ -454,11 +463,12 @@ def assign_labels(
     carry (outliers do not vote; ties: the label of the nearest voter); the query is
     an outlier when its share of the neighbours is below ``threshold``, or when its
     nearest pool row is farther away than the ``kth`` distance of each neighbour.
+    ``block``: query rows per similarity block (at most; fewer for a large pool).
     """
     n = pool.shape[0]
     k = max(1, min(n_neighbors, n))
     out = np.full(queries.shape[0], -1, dtype=np.int64)
-    step = block_rows(n, _CHUNK)
+    step = block_rows(n, block)
     for lo in range(0, queries.shape[0], step):
         sims = queries[lo : lo + step] @ pool.T
         part = np.argpartition(sims, n - k, axis=1)[:, n - k :]

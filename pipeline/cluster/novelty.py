@@ -105,9 +105,15 @@ class KnownDensityNovelty:
     neighbourhood sizes used). A row is never its own neighbour.
     """
 
-    def __init__(self, scales: tuple[float, ...] = (0.01, 0.02, 0.04, 0.08), min_k: int = 5):
+    def __init__(
+        self,
+        scales: tuple[float, ...] = (0.01, 0.02, 0.04, 0.08),
+        min_k: int = 5,
+        block: int = 1024,
+    ):
         self.scales = scales
         self.min_k = min_k
+        self.block = block  # rows per similarity block (at most; fewer for a large pool)
 
     def fit(self, X, known, rows=None) -> KnownDensityNovelty:
         pool = normalize_rows(X)
@@ -117,7 +123,8 @@ class KnownDensityNovelty:
         rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
         ks = sorted({min(n - 1, max(self.min_k, round(s * n))) for s in self.scales})
         share = float(mask.mean())
-        self.novelty_ = _density_novelty(_known_counts(pool, mask, rows, ks), ks, share)
+        counts = _known_counts(pool, mask, rows, ks, block=self.block)
+        self.novelty_ = _density_novelty(counts, ks, share)
         self.known_share_ = share
         self.ks_ = tuple(ks)
         return self

@@ -24,7 +24,8 @@ class ClusterSettings(Section):
 
     ``refit_share``: ``groundcode run`` keeps the clusters it fitted and assigns
     passages new since the fit to them (:mod:`pipeline.cluster.frozen`) until the
-    new passages exceed this share of the fitted ones; then it fits them again.
+    new passages exceed this share of the passages clustered (or, beyond
+    ``max_fit_passages``, assigned) at the fit; then it fits them again.
 
     ``max_fit_passages``: when the codable passages exceed this many, the clusters are
     fitted on a seeded sample of that many (sampled from all codable passages with
