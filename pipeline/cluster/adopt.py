@@ -4,6 +4,7 @@
 
     candidates_for: {codebook: soe-assistance, version: "1.0", hash: <sha256>}
     clusters_fit: {fit: 3f2a..., fitted_passages: 5210, assigned_since: 12, left_since: 0}
+    # a fit on a sample (cluster.max_fit_passages) adds: sample: 20000, sampled_from: 500000
     codes:
       - id: C01
         parent: B05            # nearest main category
@@ -119,6 +120,9 @@ def candidates_to_dict(result: ClusterResult, book: Codebook) -> dict[str, Any]:
             "assigned_since": result.fit.assigned,
             "left_since": result.fit.left,
         }
+        if result.fit.sample:
+            data["clusters_fit"]["sample"] = result.fit.sample
+            data["clusters_fit"]["sampled_from"] = result.fit.sampled_from
     data["codes"] = [candidate_to_code(c, book) for c in result.candidates]
     return data
 
@@ -138,6 +142,13 @@ def write_candidates(result: ClusterResult, book: Codebook, path: str | Path) ->
             f"passages and {fit.left} left.\n"
             "# `groundcode run --refit` clusters afresh.\n"
         )
+        if fit.sample:
+            header += (
+                f"# the fit clustered the uncoded passages of a seeded sample of {fit.sample} of "
+                f"the {fit.sampled_from}\n# passages (cluster.max_fit_passages); the other "
+                "uncoded passages were assigned to the\n# clusters by their nearest fitted "
+                "passages.\n"
+            )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
     text = yaml.dump(
         candidates_to_dict(result, book), Dumper=dumper, allow_unicode=True, sort_keys=False,

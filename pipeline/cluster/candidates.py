@@ -70,6 +70,10 @@ class FitInfo:
     fitted_passages: int  # passages clustered when the clusterer was fitted
     assigned: int  # passages that joined the pool since (a candidate or the outliers)
     left: int  # fitted passages no longer in the pool (their documents are gone)
+    # a fit on a seeded sample (cluster.max_fit_passages): the sample's size and the
+    # passages it was drawn from; the other uncoded passages were assigned at the fit
+    sample: int = 0  # 0: the fit saw every passage
+    sampled_from: int = 0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,16 @@ cluster again; it updates the saved clusters:
   (:func:`~pipeline.cluster.novelty.known_density_of`), so no run but the fit
   does a k-NN over the whole corpus.
 
+When the codable passages exceed ``cluster.max_fit_passages`` the fit clusters the
+uncoded passages of a seeded sample of that many passages (the *reference*: sorted,
+so the order is kept) and places every other uncoded passage the way it places a
+passage that joins later (nearest fitted passages, density against the reference),
+as BERTopic fits on a sample and transforms the rest. The state records every
+passage of the fit (a hash of its id and text, its coded flag and best code cosine)
+and the label of every uncoded one, but keeps vectors only for the reference, so a
+later run with the same passages assigns nobody and a small change assigns few.
+Passage vectors are asked of ``embed`` in slices of at most :data:`EMBED_SLICE`.
+
 The result is a function of the saved state and the current passages and
 suggestions only (which passages joined or left, not in which run), so it is
 deterministic; it is not what a fresh fit of the same corpus would give.
@@ -28,7 +38,8 @@ deterministic; it is not what a fresh fit of the same corpus would give.
 many passages it clustered and how many joined or left since.
 
 The clusters are fitted again when the passages that joined exceed
-``cluster.refit_share`` of the fitted pool, when ``refit=True`` (``groundcode run
+``cluster.refit_share`` of the pool at the fit (the uncoded passages then, clustered
+or, beyond the cap, assigned), when ``refit=True`` (``groundcode run
 --refit``) or when the key changed. A saved state that cannot be read (missing
 file, wrong format, checksum mismatch, shapes that do not fit) is treated like no
 saved state: the clusters are fitted again and saved, with a
@@ -45,7 +56,7 @@ import shutil
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +66,6 @@ from pipeline.classify.suggestion import Suggestion
 from pipeline.cluster.candidates import (
     ClusterResult,
     FitInfo,
-    _check_inputs,
     clusterer_from_settings,
     coded_mask,
     describe_clusters,
@@ -72,10 +82,14 @@ from pipeline.errors import ClusterError
 from pipeline.io import atomic_write_text, sha256_text
 from pipeline.segment.passage import Passage
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 # settings that only change how candidates are described (recomputed every run)
 _DESCRIBE_ONLY = {"enabled", "refit_share", "keywords", "representatives", "nearest_codes"}
 _CHUNK = 2048
+EMBED_SLICE = 8192  # passages per embed call (with embed.context_weight: twice the texts)
+_SAMPLED_BLOCK = 256  # rows per similarity block beyond max_fit_passages (bounds memory)
+
+Embed = Callable[[Sequence[Passage]], np.ndarray]
 
 
 class ClusterStateWarning(UserWarning):
@@ -96,30 +110,104 @@ class Prototypes:
 class ClusterState:
     """What a fit leaves behind; enough to assign new passages and describe candidates.
 
-    The reference is every passage of the fit (clustered or not): its ``ids``, text
-    ``digests``, unit ``vectors`` (float64, as the fit used them), ``known`` (coded)
-    mask and ``best`` code cosine.
-    ``pool`` are the reference rows that were clustered, with their ``labels``,
-    ``kth`` (distance to their ``n_neighbors``-th nearest pool passage) and
-    ``density`` (KnownDensityNovelty, None when it was not computed; ``ks`` its
-    neighbourhood sizes). ``threshold`` is the agreement threshold of the fit.
+    Every passage of the fit is a row: its ``keys`` (hash of id and text,
+    :func:`passage_keys`), ``known`` (coded) mask and ``best`` code cosine.
+    ``reference`` are the rows whose unit ``vectors`` (float64, as the fit used them)
+    are kept: every row, or the seeded sample the fit was made on
+    (``cluster.max_fit_passages``). ``pool`` are the rows clustered or assigned at
+    the fit, with their ``labels`` and ``density`` (KnownDensityNovelty against the
+    reference, None when it was not computed; ``ks`` its neighbourhood sizes).
+    ``fitted`` are the positions in ``pool`` the clusterer saw (every one unless the
+    fit was on a sample; all are reference rows), with ``kth`` (distance to their
+    ``n_neighbors``-th nearest fitted passage). ``threshold`` is the agreement
+    threshold of the fit.
     """
 
     key: str
     fit_id: str
-    ids: tuple[str, ...]
-    digests: tuple[str, ...]
-    vectors: np.ndarray
+    keys: np.ndarray
     known: np.ndarray
     best: np.ndarray
+    reference: np.ndarray
+    vectors: np.ndarray
     pool: np.ndarray
     labels: np.ndarray
+    fitted: np.ndarray
     kth: np.ndarray
     density: np.ndarray | None
     ks: tuple[int, ...]
     threshold: float
     n_neighbors: int
     prototypes: Prototypes
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the clusters were fitted on a sample of the passages."""
+        return len(self.reference) < len(self.keys)
+
+    def fit_info(self, assigned: int = 0, left: int = 0) -> FitInfo:
+        sample, total = (len(self.reference), len(self.keys)) if self.sampled else (0, 0)
+        return FitInfo(self.fit_id, len(self.fitted), assigned, left, sample, total)
+
+    def placer(self) -> Placer:
+        """How passages the clusterer did not see get their label and density."""
+        fitted = self.pool[self.fitted]
+        at = _positions(len(self.keys), self.reference)
+        return Placer(
+            np.asarray(self.vectors[at[fitted]]),
+            self.labels[self.fitted],
+            self.kth,
+            self.n_neighbors,
+            self.threshold,
+            self.vectors,
+            self.known[self.reference],
+            self.ks if self.density is not None else (),
+            self.sampled,
+        )
+
+
+@dataclass(frozen=True)
+class Placer:
+    """Label (:func:`assign_labels`) and density (:func:`known_density_of`, when ``ks``)
+    of passages the clusterer did not see, from the fitted pool and the reference."""
+
+    fitted: np.ndarray  # unit vectors of the fitted pool passages
+    labels: np.ndarray  # their labels
+    kth: np.ndarray
+    n_neighbors: int
+    threshold: float
+    reference: np.ndarray  # unit vectors of the reference
+    known: np.ndarray  # coded mask over the reference
+    ks: tuple[int, ...]  # () = no density
+    small_blocks: bool  # a sampled fit's many queries: smaller similarity blocks
+
+    def place(self, queries: np.ndarray, self_rows: np.ndarray):
+        """(labels, density or None) of unit ``queries``; ``self_rows``: each query's
+        own reference row (-1 = none), never its own neighbour."""
+        labels = np.empty(len(queries), dtype=np.int64)
+        density = np.empty(len(queries)) if self.ks else None
+        for lo in range(0, len(queries), EMBED_SLICE):
+            part = queries[lo : lo + EMBED_SLICE]
+            labels[lo : lo + len(part)] = assign_labels(
+                part,
+                self.fitted,
+                self.labels,
+                self.kth,
+                self.n_neighbors,
+                self.threshold,
+                block=_SAMPLED_BLOCK if self.small_blocks else _CHUNK,
+            )
+            if density is not None:
+                density[lo : lo + len(part)] = known_density_of(
+                    part,
+                    self.reference,
+                    self.known,
+                    self.ks,
+                    self_rows[lo : lo + len(part)],
+                    unit=True,
+                    block=_SAMPLED_BLOCK if self.small_blocks else 1024,
+                )
+        return labels, density
 
 
 def cluster_key(
@@ -144,16 +232,17 @@ def frozen_candidates(
     settings: ClusterSettings,
     seed: int,
     *,
-    embed: Callable[[Sequence[Passage]], np.ndarray],
+    embed: Embed,
     prototypes: Callable[[], Prototypes],
     refit: bool = False,
     tokenizer: Tokenizer = basic_tokenize,
 ) -> ClusterResult:
     """Candidates of ``passages`` from the clusterer saved in ``folder`` (fitted if needed).
 
-    ``embed`` gives vectors for passages (called for the passages that are not in the
-    saved reference, or for all of them when fitting); ``prototypes`` is only called
-    when fitting. See the module docstring for when the clusters are fitted again.
+    ``embed`` gives vectors for passages, called on slices of at most
+    :data:`EMBED_SLICE` (for the passages whose vectors the saved state does not
+    hold, or for all of them when fitting); ``prototypes`` is only called when
+    fitting. See the module docstring for when the clusters are fitted again.
     """
     folder = Path(folder)
     if not refit:
@@ -171,11 +260,10 @@ def frozen_candidates(
             result = assign_frozen(state, passages, suggestions, settings, embed, tokenizer)
             if result is not None:
                 return result
-    vectors = embed(passages)
     result, state = fit_frozen(
         passages,
-        vectors,
-        prototypes(),
+        embed,
+        prototypes,
         settings,
         seed,
         suggestions=suggestions,
@@ -189,8 +277,8 @@ def frozen_candidates(
 
 def fit_frozen(
     passages: Sequence[Passage],
-    vectors,
-    prototypes: Prototypes,
+    embed: Embed,
+    prototypes: Callable[[], Prototypes],
     settings: ClusterSettings,
     seed: int,
     *,
@@ -198,65 +286,104 @@ def fit_frozen(
     key: str = "",
     tokenizer: Tokenizer = basic_tokenize,
 ) -> tuple[ClusterResult, ClusterState | None]:
-    """Cluster the uncoded passages; the result and the state to freeze (None: too few)."""
+    """Cluster the uncoded passages; the result and the state to freeze (None: too few).
+
+    Beyond ``settings.max_fit_passages`` passages the clusterer sees the uncoded
+    passages of a seeded sample (the reference) and the others are placed by
+    :class:`Placer`; ``embed`` is called on slices, each passage once.
+    """
     from pipeline.cluster.graph import knn
 
-    raw = np.asarray(vectors)
-    vecs, codes = _check_inputs(passages, raw, prototypes.codes, prototypes.code_ids)
-    mains = _mains(vecs, prototypes)
-    suggestions = list(suggestions)
     known = coded_mask(passages, suggestions)
-    chosen = _pool(known, settings)
-    if len(chosen) < settings.min_cluster_size:
+    chosen = np.asarray(_pool(known, settings), dtype=np.int64)
+    reference = _sample(len(passages), settings.max_fit_passages, seed)
+    ref_at = _positions(len(passages), reference)
+    fitted = np.flatnonzero(ref_at[chosen] >= 0)  # positions in chosen
+    if len(fitted) < settings.min_cluster_size:
         outliers = tuple(passages[i].id for i in chosen)
-        return ClusterResult((), outliers, 1.0 if chosen else 0.0), None
-    best = (vecs @ codes.T).max(axis=1) if codes.shape[0] else np.zeros(len(passages))
-    sub = vecs[chosen]
+        return ClusterResult((), outliers, 1.0 if len(chosen) else 0.0), None
+    vecs = _embed_rows(embed, passages, reference)
+    protos = prototypes()
+    codes, mains = _codes(protos, vecs.shape[1]), _mains(protos, vecs.shape[1])
+    ref_known = known[reference]
+    best = np.zeros(len(passages))
+    if codes.shape[0]:
+        best[reference] = (vecs @ codes.T).max(axis=1)
+    sub = vecs[ref_at[chosen[fitted]]]
     clusterer = clusterer_from_settings(settings, seed).fit(sub)
-    labels = clusterer.labels_
     threshold = clusterer.params_.min_agreement
     threshold = settings.min_agreement if threshold is None else float(threshold)
+    labels = np.full(len(chosen), -1, dtype=np.int64)  # the pool's; -1 until placed
+    labels[fitted] = clusterer.labels_
     density, ks = None, ()
-    if not known.all() and known.any() and len(passages) > 5:
-        scorer = KnownDensityNovelty().fit(vecs, known, rows=chosen)
-        density, ks = scorer.novelty_, scorer.ks_
+    if not ref_known.all() and ref_known.any() and len(reference) > 5:
+        block = _SAMPLED_BLOCK if len(reference) < len(passages) else 1024
+        scorer = KnownDensityNovelty(block=block).fit(vecs, ref_known, rows=ref_at[chosen[fitted]])
+        density, ks = np.zeros(len(chosen)), scorer.ks_
+        density[fitted] = scorer.novelty_
     dist, _ = knn(sub, settings.n_neighbors)
-    ids = tuple(p.id for p in passages)
-    pool = np.asarray(chosen, dtype=np.int64)
-    fit_id = sha256_text(
-        json.dumps([key, [ids[i] for i in chosen], labels.tolist()], separators=(",", ":"))
-    )[:12]
+    fitted_ids = [passages[chosen[j]].id for j in fitted]
+    fit_json = json.dumps([key, fitted_ids, clusterer.labels_.tolist()], separators=(",", ":"))
     state = ClusterState(
         key=key,
-        fit_id=fit_id,
-        ids=ids,
-        digests=tuple(_digest(p.text) for p in passages),
-        vectors=vecs,
+        fit_id=sha256_text(fit_json)[:12],
+        keys=passage_keys(passages),
         known=known,
         best=best,
-        pool=pool,
-        labels=labels.astype(np.int64),
+        reference=reference,
+        vectors=vecs,
+        pool=chosen,
+        labels=labels,
+        fitted=fitted,
         kth=dist[:, -1].copy(),
         density=density,
         ks=tuple(int(k) for k in ks),
         threshold=threshold,
         n_neighbors=settings.n_neighbors,
-        prototypes=prototypes,
+        prototypes=protos,
     )
+    if state.sampled:
+        sub = _place_rest(state, passages, embed, codes)
     result = describe_clusters(
         [passages[i] for i in chosen],
         sub,
-        labels,
+        state.labels,
         codes,
-        prototypes.code_ids,
+        protos.code_ids,
         settings,
-        reference=best[known],
-        density=density,
+        reference=state.best[known],
+        density=state.density,
         mains=mains,
         tokenizer=tokenizer,
-        fit=FitInfo(fit_id, len(chosen), 0, 0),
+        fit=state.fit_info(),
     )
     return result, state
+
+
+def _place_rest(
+    state: ClusterState, passages: Sequence[Passage], embed: Embed, codes: np.ndarray
+) -> np.ndarray:
+    """Complete a sampled fit in place: the best code cosine of the passages outside
+    the reference, the label and density of the uncoded ones among them. Returns the
+    pool's unit vectors (float32: the pool can be large)."""
+    n, dim = len(state.keys), state.vectors.shape[1]
+    placer = state.placer()
+    pool_at, ref_at = _positions(n, state.pool), _positions(n, state.reference)
+    sub = np.empty((len(state.pool), dim), dtype=np.float32)
+    sub[state.fitted] = state.vectors[ref_at[state.pool[state.fitted]]]
+    for rows, vecs in _embed_slices(embed, passages, np.flatnonzero(ref_at < 0), dim):
+        if codes.shape[0]:
+            state.best[rows] = (vecs @ codes.T).max(axis=1)
+        at = pool_at[rows]
+        joins = at >= 0
+        if not joins.any():
+            continue
+        sub[at[joins]] = vecs[joins]
+        labels, density = placer.place(vecs[joins], np.full(int(joins.sum()), -1))
+        state.labels[at[joins]] = labels
+        if state.density is not None:
+            state.density[at[joins]] = density
+    return sub
 
 
 def assign_frozen(
@@ -264,67 +391,47 @@ def assign_frozen(
     passages: Sequence[Passage],
     suggestions: Sequence[Suggestion],
     settings: ClusterSettings,
-    embed: Callable[[Sequence[Passage]], np.ndarray],
+    embed: Embed,
     tokenizer: Tokenizer = basic_tokenize,
 ) -> ClusterResult | None:
     """The saved clusters updated to the current passages; None when they need a refit."""
-    suggestions = list(suggestions)
-    where = {(i, d): r for r, (i, d) in enumerate(zip(state.ids, state.digests, strict=True))}
-    rows = np.array([where.get((p.id, _digest(p.text)), -1) for p in passages], dtype=np.int64)
+    rows = _rows_of(state.keys, passage_keys(passages))  # -1: not seen at the fit
     known = coded_mask(passages, suggestions)
     chosen = np.asarray(_pool(known, settings), dtype=np.int64)
-    position = np.full(len(state.ids), -1, dtype=np.int64)  # reference row -> pool position
-    position[state.pool] = np.arange(len(state.pool))
+    n, dim = len(state.keys), state.vectors.shape[1]
     chosen_rows = rows[chosen]
-    pos = np.where(chosen_rows >= 0, position[np.maximum(chosen_rows, 0)], -1)
+    pos = np.where(chosen_rows >= 0, _positions(n, state.pool)[np.maximum(chosen_rows, 0)], -1)
     joined = pos < 0
     if joined.sum() > settings.refit_share * len(state.pool):
         return None
-    fresh = np.flatnonzero(rows < 0)
-    dim = state.vectors.shape[1]
-    fresh_vecs = normalize_rows(embed([passages[i] for i in fresh])) if fresh.size else None
-    if fresh_vecs is not None and (fresh_vecs.ndim != 2 or fresh_vecs.shape != (fresh.size, dim)):
-        raise ClusterError(
-            f"vectors of shape {fresh_vecs.shape} for {fresh.size} new passages do not match "
-            f"the saved {dim}-d reference",
-            hint="use the embedder the clusterer was fitted with (it is part of its key).",
-        )
-    fresh_at = np.full(len(passages), -1, dtype=np.int64)
-    fresh_at[fresh] = np.arange(fresh.size)
-
-    def unit(index: np.ndarray) -> np.ndarray:
-        """Unit vectors of passages ``index``: the fit's own for passages it saw."""
-        out = np.empty((len(index), dim))
-        old = rows[index] >= 0
-        out[old] = state.vectors[rows[index][old]]
-        if (~old).any():
-            out[~old] = fresh_vecs[fresh_at[index[~old]]]
-        return out
-
+    ref_at = _positions(n, state.reference)
+    in_ref = np.where(rows >= 0, ref_at[np.maximum(rows, 0)], -1)  # reference row or -1
+    sub = np.empty((len(chosen), dim), dtype=np.float32 if state.sampled else np.float64)
+    held = in_ref[chosen] >= 0
+    sub[held] = state.vectors[in_ref[chosen][held]]
     codes = normalize_rows(state.prototypes.codes)
     best = np.where(rows >= 0, state.best[np.maximum(rows, 0)], 0.0)
-    if fresh.size and codes.shape[0]:
-        best[fresh] = (fresh_vecs @ codes.T).max(axis=1)
-    sub = unit(chosen)
+    chosen_at = _positions(len(passages), chosen)
+    need = (rows < 0) | ((in_ref < 0) & (chosen_at >= 0))
+    for idx, vecs in _embed_slices(embed, passages, np.flatnonzero(need), dim, saved=True):
+        fresh = rows[idx] < 0
+        if fresh.any() and codes.shape[0]:
+            best[idx[fresh]] = (vecs[fresh] @ codes.T).max(axis=1)
+        at = chosen_at[idx]
+        sub[at[at >= 0]] = vecs[at >= 0]
     labels = np.where(joined, -1, state.labels[np.maximum(pos, 0)])
-    if joined.any():
-        fitted_pool = np.asarray(state.vectors[state.pool])
-        labels[joined] = assign_labels(
-            sub[joined], fitted_pool, state.labels, state.kth, state.n_neighbors, state.threshold
-        )
     density = None
     if state.density is not None:
         density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
-        if joined.any():
-            self_rows = chosen_rows[joined]
-            density[joined] = known_density_of(
-                sub[joined], state.vectors, state.known, state.ks, self_rows, unit=True
-            )
+    if joined.any():
+        placed, dens = state.placer().place(sub[joined], in_ref[chosen][joined])
+        labels[joined] = placed
+        if density is not None:
+            density[joined] = dens
     mains = None
     if state.prototypes.mains is not None:
         mains = (normalize_rows(state.prototypes.mains), tuple(state.prototypes.main_ids))
     left = len(state.pool) - int((~joined).sum())
-    fit = FitInfo(state.fit_id, len(state.pool), int(joined.sum()), left)
     return describe_clusters(
         [passages[i] for i in chosen],
         sub,
@@ -336,7 +443,7 @@ def assign_frozen(
         density=density,
         mains=mains,
         tokenizer=tokenizer,
-        fit=fit,
+        fit=state.fit_info(int(joined.sum()), left),
     )
 
 
@@ -347,6 +454,7 @@ def assign_labels(
     kth: np.ndarray,
     n_neighbors: int,
     threshold: float,
+    block: int = _CHUNK,
 ) -> np.ndarray:
     """Candidate of each query by its ``n_neighbors`` nearest ``pool`` rows (-1 = outlier).
 
@@ -355,11 +463,12 @@ def assign_labels(
     carry (outliers do not vote; ties: the label of the nearest voter); the query is
     an outlier when its share of the neighbours is below ``threshold``, or when its
     nearest pool row is farther away than the ``kth`` distance of each neighbour.
+    ``block``: query rows per similarity block (at most; fewer for a large pool).
     """
     n = pool.shape[0]
     k = max(1, min(n_neighbors, n))
     out = np.full(queries.shape[0], -1, dtype=np.int64)
-    step = block_rows(n, _CHUNK)
+    step = block_rows(n, block)
     for lo in range(0, queries.shape[0], step):
         sims = queries[lo : lo + step] @ pool.T
         part = np.argpartition(sims, n - k, axis=1)[:, n - k :]
@@ -376,7 +485,7 @@ def assign_labels(
             winner = next(int(c) for c in voters if counts[c] == top)
             if top / k >= threshold - 1e-12:
                 out[lo + j] = winner
-    return out
+    return out if out is not None else np.zeros((0, 0))
 
 
 def save_state(state: ClusterState, folder: str | Path) -> Path:
@@ -385,7 +494,7 @@ def save_state(state: ClusterState, folder: str | Path) -> Path:
     ``state.json`` carries the fit id (stored in ``arrays.npz`` too) and the CRC-32
     of ``vectors.npy``, so a half-written or damaged state is recognised; the zip
     format checks ``arrays.npz`` itself. Other key folders beside ``folder`` (fits
-    for settings no longer in use) are removed: a state holds every passage vector.
+    for settings no longer in use) are removed: a state holds the reference's vectors.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -393,8 +502,11 @@ def save_state(state: ClusterState, folder: str | Path) -> Path:
     arrays = {
         "known": state.known,
         "best": state.best,
+        "keys": state.keys,
+        "reference": state.reference,
         "pool": state.pool,
         "labels": state.labels,
+        "fitted": state.fitted,
         "kth": state.kth,
         "codes": protos.codes,
         "fit_id": np.array(state.fit_id),
@@ -419,7 +531,9 @@ def save_state(state: ClusterState, folder: str | Path) -> Path:
         "format": STATE_FORMAT,
         "key": state.key,
         "fit_id": state.fit_id,
-        "fitted_passages": int(len(state.pool)),
+        "passages": len(state.keys),
+        "sample": len(state.reference),
+        "fitted_passages": len(state.fitted),
         "clusters": int(state.labels.max(initial=-1) + 1),
         "threshold": state.threshold,
         "n_neighbors": state.n_neighbors,
@@ -427,8 +541,6 @@ def save_state(state: ClusterState, folder: str | Path) -> Path:
         "code_ids": list(protos.code_ids),
         "main_ids": list(protos.main_ids),
         "vectors_crc32": _crc32(np.load(folder / "vectors.npy", mmap_mode="r")),
-        "ids": list(state.ids),
-        "digests": list(state.digests),
     }
     atomic_write_text(folder / "state.json", json.dumps(meta, ensure_ascii=False) + "\n")
     for other in folder.parent.iterdir():
@@ -467,33 +579,34 @@ def load_state(folder: str | Path, key: str) -> ClusterState | None:
     if vectors.dtype != np.float64 or _crc32(vectors) != meta.get("vectors_crc32"):
         raise ClusterError("saved vectors do not match their checksum", file=vectors_path)
     try:
-        protos = Prototypes(
-            arrays["codes"],
-            tuple(meta["code_ids"]),
-            arrays.get("mains"),
-            tuple(meta["main_ids"]),
-        )
-        state = ClusterState(
-            key=key,
-            fit_id=str(meta["fit_id"]),
-            ids=tuple(meta["ids"]),
-            digests=tuple(meta["digests"]),
-            vectors=vectors,
-            known=arrays["known"].astype(bool),
-            best=arrays["best"],
-            pool=arrays["pool"].astype(np.int64),
-            labels=arrays["labels"].astype(np.int64),
-            kth=arrays["kth"],
-            density=arrays.get("density"),
-            ks=tuple(int(k) for k in meta["ks"]),
-            threshold=float(meta["threshold"]),
-            n_neighbors=int(meta["n_neighbors"]),
-            prototypes=protos,
-        )
+        state = _state_from(key, meta, arrays, vectors)
     except (KeyError, TypeError, ValueError) as exc:
         raise ClusterError(f"saved clusterer is incomplete: {exc}", file=folder) from None
     _check_state(state, folder)
     return state
+
+
+def _state_from(key: str, meta: dict, arrays: dict, vectors: np.ndarray) -> ClusterState:
+    protos = Prototypes(
+        arrays["codes"], tuple(meta["code_ids"]), arrays.get("mains"), tuple(meta["main_ids"])
+    )
+    index = {name: arrays[name].astype(np.int64) for name in ("reference", "pool", "fitted")}
+    return ClusterState(
+        key=key,
+        fit_id=str(meta["fit_id"]),
+        keys=arrays["keys"].astype(np.uint64),
+        known=arrays["known"].astype(bool),
+        best=arrays["best"],
+        vectors=vectors,
+        labels=arrays["labels"].astype(np.int64),
+        kth=arrays["kth"],
+        density=arrays.get("density"),
+        ks=tuple(int(k) for k in meta["ks"]),
+        threshold=float(meta["threshold"]),
+        n_neighbors=int(meta["n_neighbors"]),
+        prototypes=protos,
+        **index,
+    )
 
 
 def _crc32(array: np.ndarray) -> int:
@@ -501,16 +614,23 @@ def _crc32(array: np.ndarray) -> int:
 
 
 def _check_state(state: ClusterState, folder: Path) -> None:
-    n, p = len(state.ids), len(state.pool)
+    n, p, r = len(state.keys), len(state.pool), len(state.reference)
     problems = []
-    if len(state.digests) != n or state.vectors.ndim != 2 or state.vectors.shape[0] != n:
-        problems.append("reference ids and vectors differ in length")
     if state.known.shape != (n,) or state.best.shape != (n,):
-        problems.append("reference masks differ in length")
-    if state.labels.shape != (p,) or state.kth.shape != (p,):
+        problems.append("passage keys and masks differ in length")
+    if state.vectors.ndim != 2 or state.vectors.shape[0] != r:
+        problems.append("reference rows and vectors differ in length")
+    if state.labels.shape != (p,) or state.kth.shape != state.fitted.shape:
         problems.append("pool labels differ in length")
-    if p and (state.pool.min() < 0 or state.pool.max() >= n):
-        problems.append("pool rows out of range")
+    for name, rows, size in (
+        ("reference", state.reference, n),
+        ("pool", state.pool, n),
+        ("fitted", state.fitted, p),
+    ):
+        if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= size)):
+            problems.append(f"{name} rows out of range")
+    if not problems and (_positions(n, state.reference)[state.pool[state.fitted]] < 0).any():
+        problems.append("fitted passages missing from the reference")
     if state.density is not None and (state.density.shape != (p,) or not state.ks):
         problems.append("density novelty does not match the pool")
     codes = state.prototypes.codes
@@ -522,17 +642,94 @@ def _check_state(state: ClusterState, folder: Path) -> None:
         raise ClusterError(f"saved clusterer is inconsistent: {'; '.join(problems)}", file=folder)
 
 
-def _mains(vecs: np.ndarray, prototypes: Prototypes):
+def _codes(prototypes: Prototypes, dim: int) -> np.ndarray:
+    codes = normalize_rows(prototypes.codes)
+    if codes.ndim != 2 or codes.shape != (len(prototypes.code_ids), dim):
+        raise ClusterError(
+            f"prototypes of shape {codes.shape} do not match {len(prototypes.code_ids)} code "
+            f"ids and {dim}-d passage vectors",
+            hint="build prototypes with the same embedder as the passages, one row per code.",
+        )
+    return codes
+
+
+def _mains(prototypes: Prototypes, dim: int):
     if prototypes.mains is None:
         return None
     mains = normalize_rows(prototypes.mains)
-    if mains.ndim != 2 or mains.shape != (len(prototypes.main_ids), vecs.shape[1]):
+    if mains.ndim != 2 or mains.shape != (len(prototypes.main_ids), dim):
         raise ClusterError(
             f"main-category prototypes of shape {mains.shape} do not match "
-            f"{len(prototypes.main_ids)} ids and {vecs.shape[1]}-d passage vectors",
+            f"{len(prototypes.main_ids)} ids and {dim}-d passage vectors",
             hint="build them with the same embedder as the passages, one row per main id.",
         )
     return mains, tuple(prototypes.main_ids)
+
+
+def _embed_slices(
+    embed: Embed,
+    passages: Sequence[Passage],
+    rows: np.ndarray,
+    dim: int | None = None,
+    *,
+    saved: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(rows, their unit float64 vectors) for ``rows`` of ``passages``, :data:`EMBED_SLICE`
+    passages per ``embed`` call, all of dimension ``dim`` (None: the first slice's;
+    ``saved``: ``dim`` is that of a saved reference)."""
+    for lo in range(0, len(rows), EMBED_SLICE):
+        part = rows[lo : lo + EMBED_SLICE]
+        raw = np.asarray(embed([passages[i] for i in part]))
+        if raw.ndim == 2 and raw.shape[0] == len(part) and dim in (None, raw.shape[1]):
+            dim = raw.shape[1]
+            yield part, normalize_rows(raw)
+        elif saved:
+            raise ClusterError(
+                f"vectors of shape {raw.shape} for {len(part)} new passages do not match "
+                f"the saved {dim}-d reference",
+                hint="use the embedder the clusterer was fitted with (it is part of its key).",
+            )
+        else:
+            raise ClusterError(
+                f"{len(part)} passages but vectors of shape {raw.shape}"
+                + ("" if dim is None else f" (earlier passages: {dim}-d)"),
+                hint="pass one embedding row per passage, in passage order.",
+            )
+
+
+def _embed_rows(embed: Embed, passages: Sequence[Passage], rows: np.ndarray) -> np.ndarray:
+    """Unit float64 vectors of ``rows`` of ``passages`` (one matrix, filled slice by slice)."""
+    out, done = None, 0
+    for part, vecs in _embed_slices(embed, passages, rows):
+        if out is None:
+            out = np.empty((len(rows), vecs.shape[1]))
+        out[done : done + len(part)] = vecs
+        done += len(part)
+    return out if out is not None else np.zeros((0, 0))
+
+
+def _sample(n: int, cap: int, seed: int) -> np.ndarray:
+    """The reference: every row up to ``cap`` rows, else a seeded sample of ``cap`` (sorted)."""
+    if n <= cap:
+        return np.arange(n, dtype=np.int64)
+    return np.sort(np.random.default_rng(seed).choice(n, size=cap, replace=False))
+
+
+def _positions(n: int, rows: np.ndarray) -> np.ndarray:
+    """Per row in ``range(n)``: its position in ``rows`` (-1 = not there)."""
+    out = np.full(n, -1, dtype=np.int64)
+    out[rows] = np.arange(len(rows))
+    return out if out is not None else np.zeros((0, 0))
+
+
+def _rows_of(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each ``wanted`` key in ``keys`` (-1 = not there)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    at = np.minimum(np.searchsorted(ordered, wanted), max(len(keys) - 1, 0))
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    return np.where(ordered[at] == wanted, order[at], -1).astype(np.int64)
 
 
 def _pool(known: np.ndarray, settings: ClusterSettings) -> list[int]:
@@ -541,5 +738,15 @@ def _pool(known: np.ndarray, settings: ClusterSettings) -> list[int]:
     return list(range(len(known))) if settings.all_passages else np.flatnonzero(~known).tolist()
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+def passage_keys(passages: Sequence[Passage]) -> np.ndarray:
+    """A 64-bit hash of each passage's id and text: the same key is the same passage."""
+    return np.fromiter(
+        (
+            int.from_bytes(
+                hashlib.blake2b(f"{p.id}\0{p.text}".encode(), digest_size=8).digest(), "little"
+            )
+            for p in passages
+        ),
+        dtype=np.uint64,
+        count=len(passages),
+    )

@@ -105,9 +105,15 @@ class KnownDensityNovelty:
     neighbourhood sizes used). A row is never its own neighbour.
     """
 
-    def __init__(self, scales: tuple[float, ...] = (0.01, 0.02, 0.04, 0.08), min_k: int = 5):
+    def __init__(
+        self,
+        scales: tuple[float, ...] = (0.01, 0.02, 0.04, 0.08),
+        min_k: int = 5,
+        block: int = 1024,
+    ):
         self.scales = scales
         self.min_k = min_k
+        self.block = block  # rows per similarity block (at most; fewer for a large pool)
 
     def fit(self, X, known, rows=None) -> KnownDensityNovelty:
         pool = normalize_rows(X)
@@ -117,14 +123,22 @@ class KnownDensityNovelty:
         rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
         ks = sorted({min(n - 1, max(self.min_k, round(s * n))) for s in self.scales})
         share = float(mask.mean())
-        self.novelty_ = _density_novelty(_known_counts(pool, mask, rows, ks), ks, share)
+        counts = _known_counts(pool, mask, rows, ks, block=self.block)
+        self.novelty_ = _density_novelty(counts, ks, share)
         self.known_share_ = share
         self.ks_ = tuple(ks)
         return self
 
 
 def known_density_of(
-    queries, pool, known, ks: tuple[int, ...], self_rows=None, *, unit: bool = False
+    queries,
+    pool,
+    known,
+    ks: tuple[int, ...],
+    self_rows=None,
+    *,
+    unit: bool = False,
+    block: int = 1024,
 ) -> np.ndarray:
     """KnownDensityNovelty of vectors that are *not* in ``pool``, against that pool.
 
@@ -134,7 +148,8 @@ def known_density_of(
     value it would get as one more corpus passage of the fitted pool, without the
     pool's own scores changing. ``self_rows`` (one per query, -1 = none) names pool
     rows that are the query itself and must not count as its neighbour. ``unit``:
-    the pool rows are unit vectors already (they are used as they are).
+    the pool rows are unit vectors already (they are used as they are). ``block``:
+    query rows per similarity block (at most; fewer for a large pool).
     """
     pool = np.asarray(pool, dtype=np.float64) if unit else normalize_rows(pool)
     mask = np.asarray(known, dtype=bool)
@@ -148,7 +163,9 @@ def known_density_of(
         )
     ks = [min(k, pool.shape[0]) for k in ks]
     skip = np.full(len(queries), -1) if self_rows is None else np.asarray(self_rows, np.int64)
-    counts = _known_counts(pool, mask, np.arange(len(queries)), ks, queries=(queries, skip))
+    counts = _known_counts(
+        pool, mask, np.arange(len(queries)), ks, queries=(queries, skip), block=block
+    )
     return _density_novelty(counts, ks, float(mask.mean()))
 
 
@@ -176,7 +193,7 @@ def _check_pool(pool: np.ndarray, mask: np.ndarray, min_k: int) -> None:
 
 
 def _known_counts(
-    pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks, queries=None
+    pool: np.ndarray, mask: np.ndarray, rows: np.ndarray, ks, queries=None, block: int = 1024
 ) -> np.ndarray:
     """Known examples among each row's k nearest other rows, for every k in ``ks``.
 
@@ -185,7 +202,7 @@ def _known_counts(
     """
     top_k = ks[-1]
     counts = np.empty((len(rows), len(ks)))
-    step = block_rows(pool.shape[0], 1024)
+    step = block_rows(pool.shape[0], block)
     for lo in range(0, len(rows), step):
         chunk = rows[lo : lo + step]
         if queries is None:

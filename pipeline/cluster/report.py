@@ -53,6 +53,13 @@ def render_candidates_section(result: ClusterResult) -> str:
             f"were assigned to them by their nearest fitted passages and {fit.left} left. "
             "<code>groundcode run --refit</code> clusters afresh.</p>"
         )
+        if fit.sample:
+            summary += (
+                f"<p>The fit clustered the uncoded passages of a seeded sample of {fit.sample} "
+                f"of the {fit.sampled_from} passages (<code>cluster.max_fit_passages</code>); "
+                "the other uncoded passages were assigned to the clusters by their nearest "
+                "fitted passages, like passages added later.</p>"
+            )
     table = f'<table class="candidates"><thead>{head}</thead><tbody>{rows}</tbody></table>'
     return (
         '<section id="candidates"><h2>Candidate categories</h2>'

@@ -24,7 +24,15 @@ class ClusterSettings(Section):
 
     ``refit_share``: ``groundcode run`` keeps the clusters it fitted and assigns
     passages new since the fit to them (:mod:`pipeline.cluster.frozen`) until the
-    new passages exceed this share of the fitted ones; then it fits them again.
+    new passages exceed this share of the passages clustered (or, beyond
+    ``max_fit_passages``, assigned) at the fit; then it fits them again.
+
+    ``max_fit_passages``: when the codable passages exceed this many, the clusters are
+    fitted on a seeded sample of that many (sampled from all codable passages with
+    ``seed``, so the coded share is kept) and every other uncoded passage is assigned
+    to them like a passage that joins later (fit on a sample, then transform, as in
+    BERTopic). Memory and time then stay bounded however large the corpus is; below
+    the cap every passage is clustered.
     """
 
     enabled: bool = True
@@ -44,3 +52,4 @@ class ClusterSettings(Section):
     representatives: int = Field(default=3, ge=1)
     nearest_codes: int = Field(default=3, ge=1)
     refit_share: float = Field(default=0.2, ge=0.0)
+    max_fit_passages: int = Field(default=20_000, ge=2)  # larger corpora: fit on a sample
