@@ -156,10 +156,10 @@ def prefilled_cache(source: str | Path, target: Path, drop: int, seed: int) -> d
     with dst:
         src.backup(dst)  # a consistent copy even with a WAL beside it
     src.close()
-    keys = [k for (k,) in dst.execute("SELECT key FROM vectors ORDER BY key")]
+    keys = list(dst.execute("SELECT embedder, key FROM vectors ORDER BY embedder, key"))
     gone = random.Random(seed).sample(keys, min(drop, len(keys)))
-    with dst:
-        dst.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in gone])
+    with dst:  # by the whole primary key (embedder, key): one index lookup each
+        dst.executemany("DELETE FROM vectors WHERE embedder = ? AND key = ?", gone)
     dst.close()
     return {"prefilled_from": str(source), "vectors_kept": len(keys) - len(gone),
             "vectors_dropped": len(gone)}
