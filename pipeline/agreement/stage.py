@@ -44,16 +44,16 @@ def audit_units(view, paths: Sequence[Path]):
     by_doc: dict[str, list] = {}
     for p in view.codable:
         by_doc.setdefault(p.doc_id, []).append(p)
+    holding = [(unit, pid) for unit in units
+               for pid in units_holding(by_doc.get(unit.doc_id, []), unit.start, unit.end)]
+    frame = view.initial_frame({pid for _, pid in holding})
     accepted: dict[str, list] = {}
-    for sug in view.initial:
-        accepted.setdefault(sug.passage_id, []).append(sug)
+    for sug in zip(*(frame[c].tolist() for c in MACHINE_COLUMNS), strict=True):
+        accepted.setdefault(sug[0], []).append(sug)
     rows = []
-    for unit in units:
-        for pid in units_holding(by_doc.get(unit.doc_id, []), unit.start, unit.end):
-            rows += [{"passage_id": unit.id, "code_id": s.code_id, "score": s.score,
-                      "rank": s.rank, "level": s.level, "method": s.method, "model": s.model,
-                      "accepted": s.accepted, "from_passage": pid}
-                     for s in accepted.get(pid, [])]
+    for unit, pid in holding:
+        rows += [{**dict(zip(MACHINE_COLUMNS, s, strict=True)), "passage_id": unit.id,
+                  "from_passage": pid} for s in accepted.get(pid, [])]
     return units, pd.DataFrame(rows, columns=[*MACHINE_COLUMNS, "from_passage"])
 
 

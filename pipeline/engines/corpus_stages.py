@@ -176,7 +176,8 @@ def saturation(ctx, corpus, suggestions: CorpusView, candidates: Stored) -> dict
     if _stored(ctx, corpus.name, "saturation", inputs) is not None:
         return {"saturation": product}
     view = suggestions.view
-    outcome = saturation_stage(view.documents, view.passages, view.initial, candidates.load(),
+    outcome = saturation_stage(view.documents, view.passages, view.accepted_initial,
+                               candidates.load(),
                                config.saturation, config.seed, accepted)
     if isinstance(outcome, SaturationSkipped):
         result = StageResult("saturation", inputs, book.hash, "skipped", outcome.reason,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from html import escape
+from operator import attrgetter
 from pathlib import Path
 
 from pipeline.classify.suggestion import NO_CODE
@@ -52,19 +53,29 @@ def _write_tables(view: StoreView, out: Path) -> dict[str, str]:
 
 def _qdpx(view: StoreView, book, out: Path, name: str, cache: Path | None = None) -> None:
     """``project.qdpx``; per-document fragments are cached in the folder ``cache``."""
-    from pipeline.report.refi import SourceText, SpanCoding, write_qdpx
+    import numpy as np
+    import pandas as pd
 
-    spans = {p.id: p for p in view.passages}
+    from pipeline.report.refi import CodingColumns, SourceText, write_project
+
     frame = view.suggestion_frame
     model = sorted(set(frame["model"])) or ["groundcode"]
     coder = "groundcode:" + "+".join(model)
-    coded = frame[(frame["level"] == "initial") & frame["accepted"] & (frame["code_id"] != NO_CODE)]
-    codings = [
-        SpanCoding(spans[pid].doc_id, spans[pid].start, spans[pid].end, code, coder)
-        for pid, code in zip(coded["passage_id"].tolist(), coded["code_id"].tolist(), strict=True)
-    ]
+    coded = ((frame["level"] == "initial") & frame["accepted"]
+             & (frame["code_id"] != NO_CODE)).to_numpy()
+    at = pd.Index([p.id for p in view.passages]).get_indexer(frame["passage_id"].to_numpy()[coded])
+    if (at < 0).any():
+        raise KeyError(frame["passage_id"].to_numpy()[coded][at < 0][0])
+    docs = {d.id: i for i, d in enumerate(view.documents)}
+    n = len(view.passages)
+    source, start, end = (np.fromiter((get(p) for p in view.passages), np.int64, n)[at]
+                          for get in (lambda p: docs.get(p.doc_id, -1), attrgetter("start"),
+                                      attrgetter("end")))
+    columns = CodingColumns(source, start, end,
+                            frame["code_id"].to_numpy()[coded],
+                            np.full(len(at), coder, dtype=object))
     sources = [SourceText(d.id, d.id, d.text) for d in view.documents]
-    write_qdpx(out / "project.qdpx", name, book, sources, codings, cache=cache)
+    write_project(out / "project.qdpx", name, book, sources, columns, cache=cache)
 
 
 def _note(stage: str, text: str) -> ExtraSection:

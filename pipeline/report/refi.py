@@ -10,15 +10,17 @@ opens in NVivo, ATLAS.ti, MAXQDA and QualCoder.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+import numpy as np
 
 from pipeline import __version__
 from pipeline.io import atomic_path
@@ -86,28 +88,75 @@ _SOURCE_LEVEL = 2  # Project > Sources > TextSource
 FAST = 1
 
 
-def _source_fragment(
-    source_guid: str,
-    name: str,
-    creating_user: str,
-    selections: Sequence[tuple[tuple[str, ...], str, str]],
-) -> bytes:
-    """One ``<TextSource>`` with its selections, exactly as it appears (indented) in
-    the whole project: tags without a prefix, in the default namespace of ``<Project>``.
+# selections per fragment of a large source: a source with more is written (and cached)
+# in parts, so no more than a batch of them is ever held in memory
+CHUNK = 5_000
+_BATCH_PIECES = 256  # fragments per cache lookup
+_OPEN_BOUND = 400  # bytes of a <TextSource> start tag besides its escaped name
+_SELECTION_BOUND = 700  # bytes of a <PlainTextSelection> besides its escaped doc id
+Selection = tuple[tuple[str, ...], str, str]
+
+
+@dataclass(frozen=True)
+class CodingColumns:
+    """Codings as columns, one row per coding: ``source`` is the index of its source
+    in the project's ``sources`` (-1: a source the project does not hold, whose
+    coding only names its coder), the span in code points, the code and the coder."""
+
+    source: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    code_id: np.ndarray
+    coder: np.ndarray
+
+    @classmethod
+    def of(cls, sources: Sequence[SourceText], codings: Iterable[SpanCoding]) -> CodingColumns:
+        index = {src.doc_id: i for i, src in enumerate(sources)}
+        codings = list(codings)
+        return cls(
+            np.array([index.get(c.doc_id, -1) for c in codings], dtype=np.int64),
+            np.array([c.start for c in codings], dtype=np.int64),
+            np.array([c.end for c in codings], dtype=np.int64),
+            np.array([c.code_id for c in codings], dtype=object),
+            np.array([c.coder for c in codings], dtype=object),
+        )
+
+    def coders(self) -> list[str]:
+        return sorted(set(self.coder.tolist())) or ["groundcode"]
+
+    def order(self) -> np.ndarray:
+        """Row order of the project: by source, then start, end, code and coder."""
+        if len(self.source) == 0:
+            return np.zeros(0, dtype=np.int64)
+        code = np.unique(self.code_id, return_inverse=True)[1]
+        coder = np.unique(self.coder, return_inverse=True)[1]
+        return np.lexsort((coder, code, self.end, self.start, self.source))
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One fragment of a ``<TextSource>``: the whole element, or one part of a large one."""
+
+    digest: str
+    source_guid: str
+    name: str
+    creating_user: str
+    selections: list[Selection]
+    first: bool
+    last: bool
+
+
+def _selections_xml(selections: Sequence[Selection]) -> str:
+    """The ``<PlainTextSelection>`` elements, each after its indenting newline, exactly
+    as they appear (indented) inside their ``<TextSource>``.
 
     ``selections`` are (key, user guid, code guid) with key = (doc_id, start, end,
     code_id, coder) as strings."""
-    el = ET.Element(
-        "TextSource",
-        guid=source_guid,
-        name=name,
-        plainTextPath=f"internal://{source_guid}.txt",
-        creatingUser=creating_user,
-    )
+    wrapper = ET.Element("w")
     for key, user, code_guid in selections:
         doc_id, start, end, _, _ = key
         sel = ET.SubElement(
-            el,
+            wrapper,
             "PlainTextSelection",
             guid=stable_guid("selection", *key),
             name=f"{doc_id}:{start}-{end}",
@@ -117,27 +166,81 @@ def _source_fragment(
         )
         cod = ET.SubElement(sel, "Coding", guid=stable_guid("coding", *key), creatingUser=user)
         ET.SubElement(cod, "CodeRef", targetGUID=code_guid)
-    ET.indent(el, space=_INDENT, level=_SOURCE_LEVEL)
-    return ET.tostring(el, encoding="unicode").encode("utf-8")
+    ET.indent(wrapper, space=_INDENT, level=_SOURCE_LEVEL)
+    text = ET.tostring(wrapper, encoding="unicode")
+    return text[len("<w>") : -len(_source_end("w"))]
 
 
-def build_project_xml(
-    name: str,
-    codebook,
+def _source_end(tag: str) -> str:
+    return "\n" + _INDENT * _SOURCE_LEVEL + f"</{tag}>"
+
+
+def _fragment(piece: _Piece) -> bytes:
+    """A piece's bytes: for a whole source what ElementTree writes for its
+    ``<TextSource>`` with its selections, indented as in the project."""
+    el = ET.Element(
+        "TextSource",
+        guid=piece.source_guid,
+        name=piece.name,
+        plainTextPath=f"internal://{piece.source_guid}.txt",
+        creatingUser=piece.creating_user,
+    )
+    if piece.first and piece.last and not piece.selections:
+        return ET.tostring(el, encoding="unicode").encode("utf-8")
+    head = ET.tostring(el, encoding="unicode")[: -len(" />")] + ">" if piece.first else ""
+    tail = _source_end("TextSource") if piece.last else ""
+    return (head + _selections_xml(piece.selections) + tail).encode("utf-8")
+
+
+def _pieces(
     sources: Sequence[SourceText],
-    codings: Iterable[SpanCoding],
-    cache: FragmentCache | str | Path | None = None,
-) -> tuple[bytes, dict[str, str]]:
-    """Return (project.qde bytes, {doc_id: source guid}).
+    columns: CodingColumns,
+    users: dict[str, str],
+    guids: dict[str, str],
+    creating_user: str,
+) -> Iterator[_Piece]:
+    """The fragments of every source in order, :data:`CHUNK` selections at most each."""
+    unknown = sorted(set(columns.code_id.tolist()) - set(guids))
+    if unknown:
+        raise KeyError(unknown[0])
+    order = columns.order()
+    order = order[columns.source[order] >= 0]
+    bounds = np.searchsorted(columns.source[order], np.arange(len(sources) + 1))
+    for i, src in enumerate(sources):
+        rows = order[bounds[i] : bounds[i + 1]]
+        guid = stable_guid("source", src.doc_id)
+        parts = max(1, -(-len(rows) // CHUNK))
+        for k in range(parts):
+            chunk = rows[k * CHUNK : (k + 1) * CHUNK]
+            selections = [
+                ((src.doc_id, str(start), str(end), code, coder), users[coder], guids[code])
+                for start, end, code, coder in zip(
+                    columns.start[chunk].tolist(), columns.end[chunk].tolist(),
+                    columns.code_id[chunk].tolist(), columns.coder[chunk].tolist(), strict=True,
+                )
+            ]
+            item = json.dumps((guid, src.name, creating_user, selections), ensure_ascii=False)
+            # a whole source keeps the digest of its inputs alone; a part adds its place
+            place = () if parts == 1 else (f"{k}/{parts}",)
+            yield _Piece(input_digest(SOURCES_VERSION, item, *place), guid, src.name,
+                         creating_user, selections, k == 0, k == parts - 1)
 
-    The header (users, codebook) is built whole; each source's ``<TextSource>`` is a
-    fragment keyed by everything it is made of, taken from ``cache`` when unchanged."""
-    if not isinstance(cache, FragmentCache):
-        cache = FragmentCache(cache)
-    codings = sorted(codings, key=attrgetter("doc_id", "start", "end", "code_id", "coder"))
-    coders = sorted({c.coder for c in codings}) or ["groundcode"]
-    users = {coder: stable_guid("user", coder) for coder in coders}
-    guids = {code.id: stable_guid("code", codebook.id, code.id) for code in codebook.codes}
+
+def _batches(pieces: Iterable[_Piece]) -> Iterator[list[_Piece]]:
+    batch: list[_Piece] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece.selections)
+        if held >= CHUNK or len(batch) >= _BATCH_PIECES:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
+
+
+def _header(name: str, codebook, coders: Sequence[str], users: dict[str, str],
+            guids: dict[str, str]) -> bytes:
     ET.register_namespace("", PROJECT_NS)
     root = ET.Element(
         _tag("Project"),
@@ -151,37 +254,55 @@ def build_project_xml(
     _codebook_element(root, codebook, guids)
     ET.SubElement(root, _tag("Sources"))
     ET.indent(root, space=_INDENT)
-    header = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
-    by_doc: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-    for c in codings:
-        if c.code_id not in guids:
-            raise KeyError(c.code_id)
-        key = (c.doc_id, str(c.start), str(c.end), c.code_id, c.coder)
-        by_doc.setdefault(c.doc_id, []).append((key, users[c.coder], guids[c.code_id]))
-    source_guids = {src.doc_id: stable_guid("source", src.doc_id) for src in sources}
-    inputs = [
-        (source_guids[src.doc_id], src.name, users[coders[0]], by_doc.get(src.doc_id, []))
-        for src in sources
-    ]
-    digests = [
-        input_digest(SOURCES_VERSION, json.dumps(item, ensure_ascii=False)) for item in inputs
-    ]
-    fragments = cache.resolve(
-        SOURCES_KIND,
-        SOURCES_VERSION,
-        digests,
-        lambda indices: [_source_fragment(*inputs[i]) for i in indices],
-    )
-    if not fragments:
-        return header, source_guids
+
+def project_xml(
+    name: str,
+    codebook,
+    sources: Sequence[SourceText],
+    columns: CodingColumns,
+    cache: FragmentCache | str | Path | None = None,
+) -> Iterator[bytes]:
+    """``project.qde`` in pieces, one batch of fragments at a time.
+
+    The header (users, codebook) is built whole; each source's ``<TextSource>`` is a
+    fragment (a large one: parts of :data:`CHUNK` selections) keyed by everything it
+    is made of, taken from ``cache`` when unchanged."""
+    if not isinstance(cache, FragmentCache):
+        cache = FragmentCache(cache)
+    coders = columns.coders()
+    users = {coder: stable_guid("user", coder) for coder in coders}
+    guids = {code.id: stable_guid("code", codebook.id, code.id) for code in codebook.codes}
+    header = _header(name, codebook, coders, users, guids)
+    pieces = _pieces(sources, columns, users, guids, users[coders[0]])
+    if not sources:
+        yield header
+        return
     empty = b"<Sources />\n</Project>"
     if not header.endswith(empty):
         raise ValueError("unexpected project XML: the empty <Sources> is not last")
+    yield header[: -len(empty)] + b"<Sources>"
     inner = ("\n" + _INDENT * _SOURCE_LEVEL).encode()
-    body = b"".join(inner + f for f in fragments)
-    closing = ("\n" + _INDENT + "</Sources>\n</Project>").encode()
-    return header[: -len(empty)] + b"<Sources>" + body + closing, source_guids
+    with cache.batches(SOURCES_KIND, SOURCES_VERSION) as resolve:
+        for batch in _batches(pieces):
+            fragments = resolve([p.digest for p in batch],
+                                lambda indices, batch=batch: [_fragment(batch[i]) for i in indices])
+            yield b"".join(inner + f if p.first else f
+                           for p, f in zip(batch, fragments, strict=True))
+    yield ("\n" + _INDENT + "</Sources>\n</Project>").encode()
+
+
+def build_project_xml(
+    name: str,
+    codebook,
+    sources: Sequence[SourceText],
+    codings: Iterable[SpanCoding],
+    cache: FragmentCache | str | Path | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """Return (project.qde bytes, {doc_id: source guid}); see :func:`project_xml`."""
+    xml = b"".join(project_xml(name, codebook, sources, CodingColumns.of(sources, codings), cache))
+    return xml, {src.doc_id: stable_guid("source", src.doc_id) for src in sources}
 
 
 def write_qdpx(
@@ -200,19 +321,71 @@ def write_qdpx(
         src = known.get(coding.doc_id)
         if src is None or not 0 <= coding.start < coding.end <= len(src.text):
             raise ValueError(f"coding outside its source: {coding}")
-    xml, source_guids = build_project_xml(name, codebook, sources, codings, cache)
+    return write_project(path, name, codebook, sources, CodingColumns.of(sources, codings), cache)
+
+
+def write_project(
+    path: str | Path,
+    name: str,
+    codebook,
+    sources: Sequence[SourceText],
+    columns: CodingColumns,
+    cache: FragmentCache | str | Path | None = None,
+) -> Path:
+    """:func:`write_qdpx` from coding columns: ``project.qde`` is streamed into the zip a
+    batch of fragments at a time, the sources a slice of text at a time."""
+    lengths = np.array([len(src.text) for src in sources] + [0], dtype=np.int64)
+    inside = ((columns.source >= 0) & (columns.start >= 0) & (columns.start < columns.end)
+              & (columns.end <= lengths[columns.source]))
+    if not inside.all():
+        bad = int(np.flatnonzero(~inside)[0])
+        raise ValueError(f"coding outside its source: row {bad} of source {columns.source[bad]}")
+    xml = project_xml(name, codebook, sources, columns, cache)
+    header = next(xml)
+    bound = len(header) + _sources_bound(sources, columns)
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            _write_entry(zf, "project.qde", xml, level=FAST)
+            _stream_entry(zf, "project.qde", itertools.chain([header], xml), bound, level=FAST)
             for src in sources:
-                _write_entry(
-                    zf, f"sources/{source_guids[src.doc_id]}.txt", src.text.encode("utf-8")
-                )
+                name_ = f"sources/{stable_guid('source', src.doc_id)}.txt"
+                _stream_entry(zf, name_, _encoded(src.text), _utf8_length(src.text))
     return Path(path)
 
 
-def _write_entry(zf: zipfile.ZipFile, name: str, data: bytes, level: int | None = None) -> None:
+_TEXT_SLICE = 1 << 20  # code points of a source text encoded at a time
+
+
+def _encoded(text: str) -> Iterator[bytes]:
+    for i in range(0, len(text), _TEXT_SLICE):
+        yield text[i : i + _TEXT_SLICE].encode("utf-8")
+
+
+def _utf8_length(text: str) -> int:
+    return sum(len(part) for part in _encoded(text))
+
+
+def _sources_bound(sources: Sequence[SourceText], columns: CodingColumns) -> int:
+    """More bytes than the ``<TextSource>`` elements can have (at most 6 escaped UTF-8
+    bytes per character of a name), so the entry is made ZIP64 only when it may need it."""
+    counts = np.bincount(columns.source[columns.source >= 0], minlength=len(sources))
+    return _OPEN_BOUND + sum(
+        _OPEN_BOUND + 24 * len(src.name) + int(n) * (_SELECTION_BOUND + 24 * len(src.doc_id))
+        for src, n in zip(sources, counts.tolist(), strict=True)
+    )
+
+
+def _stream_entry(zf: zipfile.ZipFile, name: str, data: Iterable[bytes], size: int,
+                  level: int | None = None) -> None:
+    """Write ``data`` as the entry ``name``: the same bytes ``ZipFile.writestr`` writes
+    for their concatenation when ``size`` is its length (ZIP64 when ``size`` needs it;
+    an upper bound of the length is fine under 2 GiB)."""
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data, compresslevel=level)
+    if level is not None:
+        setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel",
+                level)
+    info.file_size = size
+    with zf.open(info, "w") as dest:
+        for part in data:
+            dest.write(part)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.classify.suggestion import NO_CODE
@@ -17,12 +18,51 @@ DOC_ATTRIBUTES = ("enterprise_type", "arena", "edition", "year", "kind", "group"
 
 
 @dataclass(frozen=True)
+class CodeCells:
+    """Per passage and leaf code: whether it is coded (0/1) and the best initial score,
+    made for a range of passages at a time (a dense table of every passage is
+    passages x codes cells). Rows are ``index`` (passage ids), columns ``leaf_ids``;
+    ``coded`` and ``scored`` are (passage position, leaf position[, score]) sorted by
+    passage position, scores ascending within a cell."""
+
+    index: pd.Index
+    leaf_ids: list[str]
+    coded: tuple[np.ndarray, np.ndarray]
+    scored: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def _block(self, rows: tuple[np.ndarray, ...], start: int, stop: int, fill, dtype):
+        lo, hi = np.searchsorted(rows[0], [start, stop])
+        block = np.full((stop - start, len(self.leaf_ids)), fill, dtype=dtype)
+        values = rows[2][lo:hi] if len(rows) > 2 else 1
+        block[rows[0][lo:hi] - start, rows[1][lo:hi]] = values  # the last (highest) wins
+        return pd.DataFrame(block, index=self.index[start:stop],
+                            columns=pd.Index(self.leaf_ids, name="code_id"))
+
+    def matrix(self, start: int, stop: int) -> pd.DataFrame:
+        """Passages ``start:stop`` x leaf codes, 1 where an accepted coding codes them."""
+        return self._block(self.coded, start, stop, 0, np.int64)
+
+    def scores(self, start: int, stop: int) -> pd.DataFrame:
+        """Passages ``start:stop`` x leaf codes, the best initial score (NaN: none)."""
+        return self._block(self.scored, start, stop, np.nan, np.float64)
+
+
+@dataclass(frozen=True)
 class ReportTables:
     documents: pd.DataFrame  # one row per document with attributes
     passages: pd.DataFrame  # one row per passage with document attributes
     codings: pd.DataFrame  # accepted machine codings: passage_id, doc_id, code_id, main_id, score
-    matrix: pd.DataFrame  # passage x code 0/1 (index passage_id)
-    scores: pd.DataFrame  # passage x code best score (index passage_id)
+    cells: CodeCells  # passage x code: coded and best score, a range of passages at a time
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """passage x code 0/1 (index passage_id), every passage."""
+        return self.cells.matrix(0, len(self.passages))
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """passage x code best score (index passage_id), every passage."""
+        return self.cells.scores(0, len(self.passages))
 
 
 def document_frame(documents: pd.DataFrame) -> pd.DataFrame:
@@ -40,16 +80,26 @@ def document_frame(documents: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("id").reset_index(drop=True)
 
 
+def _initial(suggestions: pd.DataFrame) -> np.ndarray:
+    return (suggestions["level"] == "initial").to_numpy()
+
+
 def accepted_codings(suggestions: pd.DataFrame, passages: pd.DataFrame, codebook) -> pd.DataFrame:
-    """Accepted initial-level machine codings joined to their documents and main category."""
-    sug = suggestions[(suggestions["level"] == "initial") & (suggestions["code_id"] != NO_CODE)]
-    if "accepted" in sug.columns:
-        sug = sug[sug["accepted"].astype(bool)]
-    sug = sug.merge(passages[["id", "doc_id"]], left_on="passage_id", right_on="id", how="inner")
-    sug = sug.drop(columns=["id"])
-    sug["main_id"] = sug["code_id"].map(lambda c: _main_of(codebook, c))
+    """Accepted initial-level machine codings joined to their documents and main category
+    (rows in the suggestions' order, then sorted by passage and rank)."""
+    keep = _initial(suggestions) & (suggestions["code_id"] != NO_CODE).to_numpy()
+    if "accepted" in suggestions.columns:
+        keep &= suggestions["accepted"].astype(bool).to_numpy()
+    rows = np.flatnonzero(keep)
+    at = pd.Index(passages["id"]).get_indexer(suggestions["passage_id"].to_numpy()[rows])
+    rows, at = rows[at >= 0], at[at >= 0]
+    sug = {c: suggestions[c].to_numpy()[rows] for c in ("passage_id", "code_id", "score", "rank")}
+    sug["doc_id"] = passages["doc_id"].to_numpy()[at]
+    mains = {c: _main_of(codebook, c) for c in set(sug["code_id"].tolist())}
+    sug["main_id"] = np.array([mains[c] for c in sug["code_id"].tolist()], dtype=object)
+    order = np.lexsort((sug["rank"], pd.factorize(sug["passage_id"], sort=True)[0]))
     cols = ["passage_id", "doc_id", "code_id", "main_id", "score", "rank"]
-    return sug[cols].sort_values(["passage_id", "rank"]).reset_index(drop=True)
+    return pd.DataFrame({c: sug[c][order] for c in cols}, columns=cols)
 
 
 def counts(rows: pd.Series, columns: pd.Series) -> pd.DataFrame:
@@ -70,6 +120,33 @@ def _main_of(codebook, code_id: str) -> str:
     return main.id if main is not None else code_id
 
 
+def code_cells(suggestions: pd.DataFrame, codings: pd.DataFrame, passage_ids: pd.Series,
+               codebook) -> CodeCells:
+    """The :class:`CodeCells` of ``passage_ids`` from the accepted ``codings`` and the
+    initial-level ``suggestions`` (codes other than the leaves are left out)."""
+    index = pd.Index(passage_ids)
+    leaf_ids = [c.id for c in codebook.leaves()]
+    leaves = pd.Index(leaf_ids)
+    coded = (index.get_indexer(codings["passage_id"].to_numpy()),
+             leaves.get_indexer(codings["code_id"].to_numpy()))
+    rows = np.flatnonzero(_initial(suggestions))
+    scored = (index.get_indexer(suggestions["passage_id"].to_numpy()[rows]),
+              leaves.get_indexer(suggestions["code_id"].to_numpy()[rows]),
+              suggestions["score"].to_numpy(dtype=np.float64)[rows])
+    del rows
+    return CodeCells(index, leaf_ids, _sorted_cells(coded), _sorted_cells(scored))
+
+
+def _sorted_cells(cells: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The cells inside the table (and with a score), by passage then score."""
+    keep = (cells[0] >= 0) & (cells[1] >= 0)
+    if len(cells) > 2:
+        keep &= ~np.isnan(cells[2])
+    cells = tuple(c[keep] for c in cells)
+    order = np.lexsort(cells[2:] + cells[:1])
+    return (cells[0][order], cells[1][order].astype(np.int32), *(c[order] for c in cells[2:]))
+
+
 def build_tables(documents, passages, suggestions, codebook) -> ReportTables:
     docs = document_frame(documents)
     attrs = [c for c in DOC_ATTRIBUTES if c in docs.columns and c != "kind"]
@@ -78,13 +155,7 @@ def build_tables(documents, passages, suggestions, codebook) -> ReportTables:
     )
     pas = pas.sort_values(["doc_id", "start"]).reset_index(drop=True)
     codings = accepted_codings(suggestions, pas, codebook)
-    leaf_ids = [c.id for c in codebook.leaves()]
-    matrix = counts(codings["passage_id"], codings["code_id"]).clip(upper=1)
-    matrix = matrix.reindex(index=pas["id"], columns=leaf_ids, fill_value=0).fillna(0).astype(int)
-    initial = suggestions[suggestions["level"] == "initial"]
-    scores = initial.groupby(["passage_id", "code_id"])["score"].max().unstack("code_id")
-    scores = scores.reindex(index=pas["id"], columns=leaf_ids).astype(float)
-    return ReportTables(docs, pas, codings, matrix, scores)
+    return ReportTables(docs, pas, codings, code_cells(suggestions, codings, pas["id"], codebook))
 
 
 def frequency_by(tables: ReportTables, attribute: str, level: str = "main") -> pd.DataFrame:

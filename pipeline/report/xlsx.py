@@ -64,8 +64,8 @@ class PassageSheet:
         ids = sheet["id"].tolist()
         sheet["codes"] = pd.Series([self.codes.get(i, "") for i in ids], sheet.index, object)
         sheet["code_paths"] = pd.Series([self.paths.get(i, "") for i in ids], sheet.index, object)
-        binary = tables.matrix.iloc[start:stop].add_prefix("is_").reset_index(drop=True)
-        scores = tables.scores.iloc[start:stop].round(4).add_prefix("score_")
+        binary = tables.cells.matrix(start, stop).add_prefix("is_").reset_index(drop=True)
+        scores = tables.cells.scores(start, stop).round(4).add_prefix("score_")
         return pd.concat([sheet.reset_index(drop=True), binary, scores.reset_index(drop=True)],
                          axis=1)
 

@@ -12,12 +12,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.suggestion import Suggestion
+from pipeline.classify.suggestion import NO_CODE, Suggestion
 from pipeline.corpus.document import Document
 from pipeline.segment.passage import Passage
 
@@ -46,11 +45,27 @@ class StoreView:
     def codable(self) -> list[Passage]:
         return [p for p in self.passages if p.codable]
 
-    @cached_property
+    @property
     def initial(self) -> list[Suggestion]:
-        """The initial-level suggestions (what coding, clustering and saturation use)."""
+        """The initial-level suggestions as objects, made on each use (millions of them
+        for a large corpus: a stage holds them while it runs, the view does not)."""
+        return _suggestion_objects(self.initial_frame())
+
+    def initial_frame(self, passage_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The initial-level rows of ``suggestion_frame`` (of ``passage_ids`` only)."""
         frame = self.suggestion_frame
-        return _suggestion_objects(frame[frame["level"] == "initial"])
+        keep = frame["level"] == "initial"
+        if passage_ids is not None:
+            keep &= frame["passage_id"].isin(list(passage_ids))
+        return frame[keep]
+
+    @property
+    def accepted_initial(self) -> list[Suggestion]:
+        """The accepted initial-level suggestions other than ``NO_CODE``: the machine's
+        codings, all that clustering and saturation read of the suggestions."""
+        frame = self.suggestion_frame
+        return _suggestion_objects(frame[(frame["level"] == "initial") & frame["accepted"]
+                                         & (frame["code_id"] != NO_CODE)])
 
 
 def _suggestion_objects(frame: pd.DataFrame) -> list[Suggestion]:
