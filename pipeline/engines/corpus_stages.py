@@ -144,9 +144,10 @@ def _fit_candidates(ctx, view, coder, key: str):
         mains = build_prototypes(embedder, book, main_ids, recipe)
         return Prototypes(zero.prototypes_, tuple(zero.code_ids_), mains, tuple(main_ids))
 
+    # the clusterer reads only which passages are coded: the accepted codings suffice
     return frozen_candidates(
-        ctx.paths.models_dir / "clusters" / key, key, passages, view.initial, config.cluster,
-        config.seed, embed=lambda rows: ctx.backend.embed(job, rows), prototypes=prototypes,
+        ctx.paths.models_dir / "clusters" / key, key, passages, view.accepted_initial,
+        config.cluster, config.seed, embed=lambda rows: ctx.backend.embed(job, rows), prototypes=prototypes,
         refit=ctx.refit, tokenizer=tokenize,
     )
 
