@@ -3,13 +3,16 @@
     python -m benchmarks.reliability [--only fuzz,kill,concurrency,review,encoding,large]
         [--seed 11] [--fuzz 600] [--kills 24] [--kill-docs 4] [--pairs 4]
         [--coders 4] [--decisions 60] [--encoding 200] [--large-mb 30]
+        [--large-seed 7] [--large-cache FOLDER]
 
 Writes ``benchmarks/results/reliability.json``; a run with ``--only`` keeps the other
 parts' figures from the previous file. Bars: ``tracebacks``,
 ``files_written_outside_output``, ``half_written_files``, ``concurrent_runs_corrupted``,
 ``mojibake_accepted`` and ``refused_without_offset`` are 0;
 ``kill_resume_identical`` equals ``kill_resume_runs``; ``review_decisions_stored``
-equals ``review_decisions_sent``. The logic lives in :mod:`benchmarks.reliability_lib`,
+equals ``review_decisions_sent``; ``large_file_peak_rss_mb`` ≤ 2,000 (the large part
+can use a vector cache filled by an earlier run of the same file, ``--large-cache``,
+since embedding 30 MB takes most of an hour on two cores). The logic lives in :mod:`benchmarks.reliability_lib`,
 which ``tests/reliability`` runs with small counts.
 """
 
@@ -83,7 +86,10 @@ def part_large(args) -> dict:
     measure = optional("benchmarks.large_file", "measure")
     if measure is None:
         return {"large": "not available (benchmarks/large_file.py missing)"}
-    return measure(args.large_mb, args.seed)
+    seed = args.seed if args.large_seed is None else args.large_seed
+    figures = measure(args.large_mb, seed, cache=args.large_cache)
+    write_results("large_file", figures)  # the same figures as benchmarks.large_file
+    return figures
 
 
 def machine() -> dict:
@@ -109,6 +115,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--decisions", type=int, default=60, help="decisions per coder")
     parser.add_argument("--encoding", type=int, default=6000, help="encoding cases")
     parser.add_argument("--large-mb", type=float, default=30)
+    parser.add_argument("--large-seed", type=int, help="seed of the large file (default --seed)")
+    parser.add_argument("--large-cache", help="vector cache filled by an earlier run of the same "
+                        "large file (see benchmarks.large_file --cache)")
     args = parser.parse_args(argv)
     chosen = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(chosen) - set(PARTS))
@@ -130,7 +139,9 @@ def main(argv: list[str] | None = None) -> dict:
               "concurrency": {"pairs": args.pairs, "docs": args.kill_docs},
               "review": {"coders": args.coders, "decisions_per_coder": args.decisions,
                          "docs": args.kill_docs},
-              "encoding": {"cases": args.encoding}, "large": {"mb": args.large_mb}}
+              "encoding": {"cases": args.encoding},
+              "large": {"mb": args.large_mb, "seed": args.large_seed or args.seed,
+                        "prefilled_cache": bool(args.large_cache)}}
     results.setdefault("counts", {}).update({name: counts[name] for name in chosen})
     results.setdefault("seeds", {}).update({name: args.seed for name in chosen})
     results["seed"] = args.seed
