@@ -32,7 +32,8 @@ from pipeline.io import atomic_path
 
 SHINGLE = 3
 BUCKETS = 2**30
-BLOCK = 512  # rows of the similarity product computed at once
+BLOCK = 512  # rows of the similarity product computed at once (at most)
+PAIRS = 2**21  # pairs per block: fewer rows when there are many paragraphs to compare with
 MEMO_VERSION = 2
 
 
@@ -189,8 +190,12 @@ def _new_edges(shingles: sparse.csr_matrix, rows: np.ndarray, threshold: float) 
     is_new[rows] = True
     everything = len(rows) == n  # a first run: row i only needs the rows before it
     parts = []
-    for block in range(0, len(rows), BLOCK):
-        chunk = rows[block : block + BLOCK]
+    # paragraphs of one long report share many shingles, so a block's product is nearly
+    # dense: its rows are chosen so it holds about PAIRS pairs (the edges are sorted at
+    # the end, so the blocks do not change the result)
+    step = max(1, min(BLOCK, PAIRS // n))
+    for block in range(0, len(rows), step):
+        chunk = rows[block : block + step]
         others = compact[: chunk[-1] + 1] if everything else compact
         inter = (compact[chunk] @ others.T).tocoo()
         i, j, common = chunk[inter.row], inter.col.astype(np.int64), inter.data

@@ -54,10 +54,13 @@ def test_the_rule_finds_near_duplicates_in_the_generated_corpus():
     assert any(c[3] == "near_duplicate" for c in found)
 
 
-@pytest.mark.parametrize("block", [512, 5])  # one product, and many row blocks
+@pytest.mark.parametrize(("block", "pairs"), [(512, 2**21), (5, 2**21), (512, 40)])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_similarities_equal_a_brute_force_jaccard_over_shingle_sets(seed, block, monkeypatch):
+def test_similarities_equal_a_brute_force_jaccard_over_shingle_sets(seed, block, pairs,
+                                                                     monkeypatch):
+    """One product, many row blocks, and blocks cut by the pair budget (one row each)."""
     monkeypatch.setattr(neardup, "BLOCK", block)
+    monkeypatch.setattr(neardup, "PAIRS", pairs)
     docs = make_docs(seed)
     rows = [
         (d.id, s, e, "".join(d.text[s:e].split())) for d in docs for s, e in paragraph_spans(d.text)
