@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FIT_SLICE = 32_768  # passages per slice when a coder is fitted on the corpus
+FIT_SLICE = 8_192  # passages per slice when a coder is fitted on the corpus
 
 
 @dataclass(frozen=True)
