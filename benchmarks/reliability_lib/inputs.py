@@ -169,7 +169,9 @@ def _rewrite_zip(data: bytes, edit: Callable[[str, bytes], list[tuple[str, bytes
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
             for name, content in edit(info.filename, src.read(info)):
-                out.writestr(name, content)
+                # a fixed timestamp: the same seed gives the same bytes in any second
+                member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                out.writestr(member, content, compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
@@ -197,7 +199,7 @@ def zip_bomb(rng: random.Random, data: bytes) -> bytes:
             if info.filename == target:
                 _write_raw_deflated(out, target, _zeros_deflated(mb), mb << 20)
             else:
-                out.writestr(info.filename, src.read(info))
+                out.writestr(info, src.read(info))  # its own timestamp: seeded bytes
     return buf.getvalue()
 
 
