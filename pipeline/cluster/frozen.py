@@ -78,6 +78,7 @@ from pipeline.cluster.novelty import (
     normalize_rows,
 )
 from pipeline.cluster.settings import ClusterSettings
+from pipeline.embed.slices import EMBED_SLICE
 from pipeline.errors import ClusterError
 from pipeline.io import atomic_write_text, sha256_text
 from pipeline.segment.passage import Passage
@@ -86,7 +87,6 @@ STATE_FORMAT = 2
 # settings that only change how candidates are described (recomputed every run)
 _DESCRIBE_ONLY = {"enabled", "refit_share", "keywords", "representatives", "nearest_codes"}
 _CHUNK = 2048
-EMBED_SLICE = 8192  # passages per embed call (with embed.context_weight: twice the texts)
 _SAMPLED_BLOCK = 256  # rows per similarity block beyond max_fit_passages (bounds memory)
 
 Embed = Callable[[Sequence[Passage]], np.ndarray]

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FIT_SLICE = 8_192  # passages per slice when a coder is fitted on the corpus
+EMBED_SLICE = 8_192  # passages per embed call on a large corpus (with a context window:
+#                      twice the texts); the embed, classify and cluster stages use it
+FIT_SLICE = EMBED_SLICE  # passages per slice when a coder is fitted on the corpus
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pipeline.corpus.document import Document
+from pipeline.embed.slices import EMBED_SLICE
 from pipeline.io import sha256_text
 from pipeline.segment.passage import Passage
-
-EMBED_SLICE = 8192  # passages per backend call of the embed stage
 
 
 @dataclass(frozen=True)
