@@ -213,6 +213,7 @@ def measure(mb: float, seed: int, *, overrides: dict | None = None,
             "large_file_passages": run["counts"].get("passages"),
             "large_file_timings_seconds": run["timings_seconds"],
             "large_file_peak_rss_mb_after_stage": run.get("peak_rss_mb_after", {}),
+            "large_file_rss_mb_after_stage": run.get("rss_mb_after", {}),
             "large_file_warnings": run.get("warnings", []),
             "seed": seed,
         }

@@ -40,6 +40,17 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def current_rss_mb() -> float | None:
+    """This process's resident memory now, in MiB (Linux ``/proc/self/statm``; ``None``
+    elsewhere): what a stage left behind, where the peak says what it reached."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(pages * resource.getpagesize() / (1024 * 1024), 1)
+
+
 @dataclass
 class RunInfo:
     """Mutable record filled in while a run progresses (written once at the end)."""
@@ -55,6 +66,7 @@ class RunInfo:
     outputs: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    rss_mb: dict[str, float | None] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
@@ -66,6 +78,7 @@ class RunInfo:
             self.timings[stage] = round(time.perf_counter() - start, 4)
             self.peak_rss_mb[stage] = peak_rss_mb()
             release_freed_memory()
+            self.rss_mb[stage] = current_rss_mb()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +92,7 @@ class RunInfo:
             "outputs": self.outputs,
             "timings_seconds": self.timings,
             "peak_rss_mb_after": self.peak_rss_mb,
+            "rss_mb_after": self.rss_mb,
             "config": self.config,
             **self.extra,
         }

@@ -13,7 +13,7 @@ with ``accepted=False``, so reviewers still see what was closest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +46,34 @@ def calibrate_thresholds(scores: np.ndarray, z: float = 1.0) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     return (scores.mean(axis=0) + z * scores.std(axis=0)).astype(np.float32)
+
+
+def calibrate_thresholds_slices(parts: Iterable[np.ndarray], z: float = 1.0) -> np.ndarray:
+    """:func:`calibrate_thresholds` over score slices that are never held together.
+
+    Each slice's count, mean and sum of squared deviations (float64) are merged with
+    Chan et al.'s pairwise update, so the result is the whole set's ``mean + z * sd``
+    (population sd, as ``np.std``) up to float64 rounding, with memory for one slice.
+    """
+    count, mean, m2 = 0, None, None
+    for part in parts:
+        part = np.asarray(part, dtype=np.float64)
+        n = len(part)
+        if n == 0:
+            continue
+        part_mean = part.mean(axis=0)
+        part_m2 = ((part - part_mean) ** 2).sum(axis=0)
+        if mean is None:
+            count, mean, m2 = n, part_mean, part_m2
+            continue
+        total = count + n
+        delta = part_mean - mean
+        mean = mean + delta * (n / total)
+        m2 = m2 + part_m2 + delta**2 * (count * n / total)
+        count = total
+    if mean is None:
+        raise ValueError("no scores to calibrate thresholds on")
+    return (mean + z * np.sqrt(m2 / count)).astype(np.float32)
 
 
 def uncertainty(scores: np.ndarray) -> np.ndarray:

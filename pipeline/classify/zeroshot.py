@@ -35,7 +35,7 @@ import numpy as np
 from pipeline.classify.accept import AcceptRule
 from pipeline.classify.base import SuggestMixin, as_vectors, require_fitted
 from pipeline.classify.prototypes import PrototypeRecipe, build_prototypes
-from pipeline.classify.scoring import calibrate_thresholds
+from pipeline.classify.scoring import calibrate_thresholds, calibrate_thresholds_slices
 from pipeline.embed.base import l2_normalize
 from pipeline.embed.slices import VectorSlices
 from pipeline.errors import ClassifyError
@@ -98,7 +98,8 @@ class ZeroShotCoder(SuggestMixin):
     def _fit_slices(self, slices: VectorSlices, prototypes: np.ndarray,
                     code_ids: tuple[str, ...]) -> ZeroShotCoder:
         """``fit`` on a corpus too large to hold: the mean in one pass over the slices,
-        the per-code scores (n x codes, small) in a second; no refinement."""
+        the per-code score statistics in a second (one slice's scores at a time); no
+        refinement."""
         self.mean_ = slices.mean() if self.center and len(slices) > 1 else None
         self.prototypes_ = prototypes
         self.code_ids_ = code_ids
@@ -106,8 +107,9 @@ class ZeroShotCoder(SuggestMixin):
         if isinstance(self.thresholds, int | float):
             self.thresholds_ = self._thresholds(None)
         else:
-            scores = np.concatenate([self.decision_scores(v) for v in slices])
-            self.thresholds_ = self._given_thresholds(calibrate_thresholds(scores, self.z))
+            scores = (self.decision_scores(v) for v in slices)  # one slice at a time
+            self.thresholds_ = self._given_thresholds(
+                calibrate_thresholds_slices(scores, self.z))
         self.model_id_ = f"zero-shot:{self.embedder.id}:{self.codebook.hash[:12]}"
         return self
 

@@ -176,7 +176,7 @@ def classify(ctx, corpus, documents, passages, all_passages, coder: FittedCoder)
     whole = _whole_documents(ctx.config.classify)
     for group in checkpoints(pending, passages, ctx.config.checkpoint_passages):
         rows = [p for d in group for p in passages[d.id]]
-        ids = [p.id for d in group for p in store.documents.passages(doc_id=d.id)]
+        ids = [i for d in group for i in store.documents.passage_ids(d.id)]
         coded_ids = {p.id for p in rows}
         others = [i for i in ids if i not in coded_ids]  # not codable: their rows go
         size = max(len(rows), 1) if whole else EMBED_SLICE

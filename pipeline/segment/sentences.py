@@ -11,6 +11,9 @@ across it and its span contains the line break.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from pipeline.errors import SegmentError
@@ -33,10 +36,33 @@ ABBREVIATIONS = (
 )
 
 
+@contextmanager
+def _without_torch() -> Iterator[None]:
+    """Keep spaCy's optional torch bridge (thinc imports torch whenever it is installed,
+    ≈ 230 MB resident) out of a process that has not loaded torch: the blank rule-based
+    pipeline never uses it. While inside, ``import torch`` fails as if it were not
+    installed; afterwards it imports normally (the sentence-transformers embedder)."""
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # an import of it fails
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
 @lru_cache(maxsize=1)
 def english_pipeline():
     """``spacy.blank("en")`` (plus :data:`ABBREVIATIONS`) with a sentencizer (and a lookup lemmatizer when the
-    ``spacy-lookups-data`` tables are installed), built once per process."""
+    ``spacy-lookups-data`` tables are installed), built once per process, without
+    importing torch (:func:`_without_torch`)."""
+    with _without_torch():
+        return _build_english_pipeline()
+
+
+def _build_english_pipeline():
     import spacy
 
     nlp = spacy.blank("en")

@@ -191,6 +191,15 @@ class DocumentRepo:
             strings: dict = {}
             return [row_passage(r, strings) for r in conn.execute(query)]
 
+    def passage_ids(self, doc_id: str) -> list[str]:
+        """The ids of one document's passages, in document order, without reading the
+        passages themselves (a long document has hundreds of thousands)."""
+        p = t.passages
+        query = (sa.select(p.c.id).where(p.c.doc_id == doc_id)
+                 .order_by(p.c.doc_id, p.c.start, p.c.end))
+        with self._engine.connect() as conn:
+            return list(conn.scalars(query))
+
     def passages(
         self, doc_id: str | None = None, ids: Iterable[str] | None = None
     ) -> list[Passage]:

@@ -83,3 +83,21 @@ def test_given_thresholds_are_kept_when_fitting_on_slices(embedder, tiny_codeboo
     assert coder.thresholds_[coder.code_ids_.index("I2")] != np.float32(0.25)
     flat = ZeroShotCoder(embedder, tiny_codebook, thresholds=0.3).fit(slices)
     assert np.all(flat.thresholds_ == np.float32(0.3))
+
+
+@pytest.mark.parametrize("sizes", [[500], [1, 499], [7, 0, 93, 400], [250, 250]])
+def test_thresholds_from_score_slices_equal_thresholds_from_all_scores(sizes):
+    from pipeline.classify import calibrate_thresholds
+    from pipeline.classify.scoring import calibrate_thresholds_slices
+
+    rng = np.random.default_rng(3)
+    scores = (0.3 + 0.05 * rng.standard_normal((500, 12))).astype(np.float32)
+    scores[:, 4] += 10.0  # a large offset: a naive sum-of-squares variance would drift
+    bounds = np.cumsum([0, *sizes])
+    parts = [scores[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    for z in (0.0, 1.0, 2.5):
+        got = calibrate_thresholds_slices(iter(parts), z)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, calibrate_thresholds(scores, z), rtol=1e-6)
+    with pytest.raises(ValueError, match="no scores"):
+        calibrate_thresholds_slices(iter([]), 1.0)

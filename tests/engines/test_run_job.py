@@ -60,6 +60,12 @@ def test_first_run_processes_every_document_and_writes_all_outputs(incremental):
     assert run["counts"]["processed_segment"] == 1  # the third run's
     for stage in ("ingest", "clean", "segment", "embed", "fit", "classify", "outputs"):
         assert stage in run["timings_seconds"]
+        # memory per stage: the peak so far never falls; what is left is at most the peak
+        assert run["peak_rss_mb_after"][stage] > 0
+        left = run["rss_mb_after"][stage]
+        assert left is None or 0 < left <= run["peak_rss_mb_after"][stage]
+    peaks = list(run["peak_rss_mb_after"].values())
+    assert peaks == sorted(peaks)
     assert run["codebook_hash"] and run["embedder_id"] == "use-multilingual-v3@0.2.1+context:1.5"
 
 

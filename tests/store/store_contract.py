@@ -94,6 +94,8 @@ class StoreContract:
         assert len(back.sha256) == 64
         assert store.documents.passages("d1") == ps
         assert all(doc.text[p.start : p.end] == p.text for p in store.documents.passages("d1"))
+        assert store.documents.passage_ids("d1") == [p.id for p in ps]
+        assert store.documents.passage_ids("no such document") == []
         # what the models read is kept beside the text when it differs
         read = [dataclasses.replace(p, content=p.text.replace("，", "")) if i % 2 else p
                 for i, p in enumerate(ps)]
