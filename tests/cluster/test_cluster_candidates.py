@@ -2,7 +2,6 @@ import re
 
 import numpy as np
 import pytest
-from conftest import make_blobs, passages_from_texts
 
 from pipeline.classify.suggestion import NO_CODE, Suggestion
 from pipeline.cluster import (
@@ -13,6 +12,7 @@ from pipeline.cluster import (
     suggest_label,
 )
 from pipeline.errors import ClusterError
+from tests.cluster.conftest import make_blobs, passages_from_texts
 
 VILLAGES = ["东坡村", "南山村", "石门村", "柳溪村", "青岗村", "白沙村", "红岩村", "梨园村"]
 TOPICS = {

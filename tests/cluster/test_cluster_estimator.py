@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
-from conftest import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.cluster import CandidateClusterer
 from pipeline.errors import ClusterError
+from tests.cluster.conftest import make_blobs
 
 ALGORITHMS = pytest.mark.parametrize("algorithm", ["spectral", "hdbscan"])
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 
 from pipeline.classify.suggestion import Suggestion
 from pipeline.cluster import ClusterSettings, KnownDensityNovelty
@@ -21,6 +20,7 @@ from pipeline.cluster.novelty import known_density_of
 from pipeline.codebook import load_codebook
 from pipeline.errors import ClusterError
 from pipeline.segment.passage import Passage
+from tests.cluster.conftest import make_blobs
 
 REPO = Path(__file__).resolve().parents[2]
 BOOK = REPO / "configs" / "codebooks" / "soe-assistance.yaml"

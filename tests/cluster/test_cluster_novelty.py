@@ -2,15 +2,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_blobs
 from sklearn.metrics import roc_auc_score
-from test_cluster_candidates import SETTINGS, _corpus, _prototypes
 
 from pipeline.classify.suggestion import NO_CODE, Suggestion
 from pipeline.cluster import KnownDensityNovelty, find_candidates
 from pipeline.cluster.adopt import nearest_main_category
 from pipeline.codebook import load_codebook
 from pipeline.errors import ClusterError
+from tests.cluster.conftest import make_blobs
+from tests.cluster.test_cluster_candidates import SETTINGS, _corpus, _prototypes
 
 
 def _pool(seed: int = 0):

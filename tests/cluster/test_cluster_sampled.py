@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import numpy as np
-from conftest import make_blobs
 
 import pipeline.cluster.frozen as frozen
 from pipeline.classify.suggestion import Suggestion
@@ -14,6 +13,7 @@ from pipeline.cluster.records import result_from_store, result_to_store
 from pipeline.cluster.report import render_candidates_section
 from pipeline.codebook import load_codebook
 from pipeline.segment.passage import Passage
+from tests.cluster.conftest import make_blobs
 
 REPO = Path(__file__).resolve().parents[2]
 BOOK = REPO / "configs" / "codebooks" / "soe-assistance.yaml"

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from conftest import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline.cluster import CandidateClusterer, ClusterSettings
@@ -13,6 +12,7 @@ from pipeline.cluster.graph import (
     spectral_embedding,
 )
 from pipeline.errors import ClusterError
+from tests.cluster.conftest import make_blobs
 
 
 def test_knn_excludes_self_and_sorts_nearest_first():
