@@ -7,7 +7,7 @@ from dataclasses import dataclass
 NO_CODE = "NONE"  # explicit "no code clears its threshold" suggestion
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """A machine coding.
 
@@ -16,6 +16,8 @@ class Suggestion:
     with too few labelled passages). ``model`` identifies the coder that produced
     it (embedder id + codebook hash + training hash). ``accepted`` is True when the
     score clears the code's threshold (the suggestion counts as a machine coding).
+
+    Slotted: a long document's run holds hundreds of thousands of them at once.
     """
 
     passage_id: str

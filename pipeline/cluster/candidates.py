@@ -77,6 +77,36 @@ class FitInfo:
 
 
 @dataclass(frozen=True)
+class MemberGeometry:
+    """Where the clustered passages lie: per label its unit ``centroids`` row; per
+    passage its cosine to its own cluster's centroid (``central``) and to its nearest
+    code prototype (``best``), 0 for outliers. Made from one matrix
+    (:func:`member_geometry`) or streamed slice by slice when the pool is too large
+    to hold (:func:`pipeline.cluster.frozen.streamed_geometry`)."""
+
+    centroids: np.ndarray  # (labels, dim)
+    central: np.ndarray  # aligned to the passages
+    best: np.ndarray  # aligned to the passages
+
+
+def member_geometry(vecs: np.ndarray, labels: np.ndarray, protos: np.ndarray) -> MemberGeometry:
+    """:class:`MemberGeometry` of unit ``vecs`` (one row per passage) under ``labels``."""
+    labels = np.asarray(labels)
+    count = int(labels.max(initial=-1)) + 1
+    centroids = np.zeros((count, vecs.shape[1]))
+    central, best = np.zeros(len(labels)), np.zeros(len(labels))
+    for c in range(count):
+        members = np.flatnonzero(labels == c)
+        if not len(members):
+            continue
+        member_vecs = vecs[members]
+        centroids[c] = normalize_rows(member_vecs.mean(axis=0, keepdims=True))[0]
+        central[members] = member_vecs @ centroids[c]
+        best[members] = (member_vecs @ protos.T).max(axis=1)
+    return MemberGeometry(centroids, central, best)
+
+
+@dataclass(frozen=True)
 class ClusterResult:
     candidates: tuple[CandidateCategory, ...]
     outliers: tuple[str, ...]  # passage ids HDBSCAN left unclustered
@@ -152,7 +182,7 @@ def find_candidates(
 
 def describe_clusters(
     passages: Sequence[Passage],
-    vecs: np.ndarray,
+    vecs: np.ndarray | MemberGeometry,
     labels: np.ndarray,
     protos: np.ndarray,
     code_ids: Sequence[str],
@@ -164,12 +194,14 @@ def describe_clusters(
     tokenizer: Tokenizer = basic_tokenize,
     fit: FitInfo | None = None,
 ) -> ClusterResult:
-    """The :class:`ClusterResult` of clustered ``passages`` (unit ``vecs``, ``labels``).
+    """The :class:`ClusterResult` of clustered ``passages`` (unit ``vecs``, or their
+    :class:`MemberGeometry` already computed, and ``labels``).
 
     Cluster ``c`` becomes candidate ``C{c+1:02d}``; a label without members gets no
     candidate (ids are never renumbered). ``density`` is aligned to ``passages``.
     """
     labels = np.asarray(labels)
+    geometry = vecs if isinstance(vecs, MemberGeometry) else member_geometry(vecs, labels, protos)
     tokens = [passage_tokens(p, tokenizer) for p in passages]
     keywords = ctfidf_keywords(tokens, labels, settings.keywords)
     candidates = tuple(
@@ -177,7 +209,8 @@ def describe_clusters(
             f"C{c + 1:02d}",
             np.flatnonzero(labels == c),
             passages,
-            vecs,
+            geometry,
+            c,
             protos,
             code_ids,
             keywords.get(c, []),
@@ -251,15 +284,16 @@ def _choose(passages, suggestions, settings: ClusterSettings) -> list[int]:
 
 
 def _describe(
-    cid, members, passages, vecs, protos, code_ids, keywords, settings, reference, density, mains
+    cid, members, passages, geometry: MemberGeometry, label: int, protos, code_ids, keywords,
+    settings, reference, density, mains,
 ) -> CandidateCategory:
-    centroid = normalize_rows(vecs[members].mean(axis=0, keepdims=True))[0]
-    central = vecs[members] @ centroid
+    centroid = geometry.centroids[label]
+    central = geometry.central[members]
     order = sorted(range(len(members)), key=lambda j: (-central[j], members[j]))
     reps = tuple(
         _representative(passages[members[j]], central[j]) for j in order[: settings.representatives]
     )
-    member_best = (vecs[members] @ protos.T).max(axis=1)
+    member_best = geometry.best[members]
     words = tuple(word for word, _ in keywords)
     return CandidateCategory(
         id=cid,

@@ -66,6 +66,7 @@ from pipeline.classify.suggestion import Suggestion
 from pipeline.cluster.candidates import (
     ClusterResult,
     FitInfo,
+    MemberGeometry,
     clusterer_from_settings,
     coded_mask,
     describe_clusters,
@@ -342,8 +343,10 @@ def fit_frozen(
         n_neighbors=settings.n_neighbors,
         prototypes=protos,
     )
-    if state.sampled:
-        sub = _place_rest(state, passages, embed, codes)
+    if state.sampled:  # the pool's vectors are streamed twice rather than held
+        _place_rest(state, passages, embed, codes)
+        sub = streamed_geometry(state.labels, _pool_vectors(
+            state.pool, ref_at, state.vectors, passages, embed), codes)
     result = describe_clusters(
         [passages[i] for i in chosen],
         sub,
@@ -362,15 +365,13 @@ def fit_frozen(
 
 def _place_rest(
     state: ClusterState, passages: Sequence[Passage], embed: Embed, codes: np.ndarray
-) -> np.ndarray:
+) -> None:
     """Complete a sampled fit in place: the best code cosine of the passages outside
-    the reference, the label and density of the uncoded ones among them. Returns the
-    pool's unit vectors (float32: the pool can be large)."""
+    the reference, the label and density of the uncoded ones among them (a slice of
+    vectors at a time; none is kept)."""
     n, dim = len(state.keys), state.vectors.shape[1]
     placer = state.placer()
     pool_at, ref_at = _positions(n, state.pool), _positions(n, state.reference)
-    sub = np.empty((len(state.pool), dim), dtype=np.float32)
-    sub[state.fitted] = state.vectors[ref_at[state.pool[state.fitted]]]
     for rows, vecs in _embed_slices(embed, passages, np.flatnonzero(ref_at < 0), dim):
         if codes.shape[0]:
             state.best[rows] = (vecs @ codes.T).max(axis=1)
@@ -378,12 +379,75 @@ def _place_rest(
         joins = at >= 0
         if not joins.any():
             continue
-        sub[at[joins]] = vecs[joins]
         labels, density = placer.place(vecs[joins], np.full(int(joins.sum()), -1))
         state.labels[at[joins]] = labels
         if state.density is not None:
             state.density[at[joins]] = density
-    return sub
+
+
+PoolVectors = Callable[[np.ndarray], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
+def _pool_vectors(
+    pool: np.ndarray,
+    held_at: np.ndarray,
+    held: np.ndarray,
+    passages: Sequence[Passage],
+    embed: Embed,
+    extra: dict[int, np.ndarray] | None = None,
+) -> PoolVectors:
+    """Unit vectors of pool positions, slice by slice: from ``held`` where ``held_at``
+    (per passage row) names a row of it, from ``extra`` (pool position → vector) where
+    given, else embedded (:func:`_embed_slices`)."""
+    dim = held.shape[1]
+
+    def vectors(positions: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        rows = pool[positions]
+        inside = held_at[rows] >= 0
+        local = np.asarray([p in extra for p in positions.tolist()], dtype=bool) \
+            if extra else np.zeros(len(positions), dtype=bool)
+        for lo in range(0, int(inside.sum()), EMBED_SLICE):
+            part = positions[inside][lo : lo + EMBED_SLICE]
+            yield part, np.asarray(held[held_at[pool[part]]], dtype=np.float64)
+        given = positions[~inside & local]
+        for lo in range(0, len(given), EMBED_SLICE):
+            part = given[lo : lo + EMBED_SLICE]
+            yield part, np.stack([extra[p] for p in part.tolist()])
+        rest = positions[~inside & ~local]
+        at = _positions(len(passages), rows[~inside & ~local])
+        for part_rows, vecs in _embed_slices(embed, passages, rows[~inside & ~local], dim,
+                                             saved=True):
+            yield rest[at[part_rows]], vecs
+
+    return vectors
+
+
+def streamed_geometry(labels: np.ndarray, vectors: PoolVectors, codes: np.ndarray
+                      ) -> MemberGeometry:
+    """:class:`MemberGeometry` of a pool too large to hold: the members' vectors are
+    read twice, a slice at a time (the centroids' sums, then each member's cosines).
+    ``vectors(positions)`` yields (positions, unit vectors) for pool positions."""
+    from scipy import sparse
+
+    labels = np.asarray(labels)
+    count = int(labels.max(initial=-1)) + 1
+    members = np.flatnonzero(labels >= 0)
+    central, best = np.zeros(len(labels)), np.zeros(len(labels))
+    sums = None
+    for at, vecs in vectors(members):
+        one_hot = sparse.csr_matrix((np.ones(len(at)), (labels[at], np.arange(len(at)))),
+                                    shape=(count, len(at)))
+        part = np.asarray(one_hot @ vecs)
+        sums = part if sums is None else sums + part
+    if sums is None:
+        return MemberGeometry(np.zeros((count, codes.shape[1])), central, best)
+    sizes = np.bincount(labels[members], minlength=count)
+    centroids = normalize_rows(sums / np.maximum(sizes, 1)[:, None])
+    for at, vecs in vectors(members):
+        central[at] = np.einsum("ij,ij->i", vecs, centroids[labels[at]])
+        if codes.shape[0]:
+            best[at] = (vecs @ codes.T).max(axis=1)
+    return MemberGeometry(centroids, central, best)
 
 
 def assign_frozen(
@@ -406,7 +470,10 @@ def assign_frozen(
         return None
     ref_at = _positions(n, state.reference)
     in_ref = np.where(rows >= 0, ref_at[np.maximum(rows, 0)], -1)  # reference row or -1
-    sub = np.empty((len(chosen), dim), dtype=np.float32 if state.sampled else np.float64)
+    if state.sampled:
+        return _assign_sampled(state, passages, known, chosen, rows, joined, pos, in_ref,
+                               settings, embed, tokenizer)
+    sub = np.empty((len(chosen), dim))
     held = in_ref[chosen] >= 0
     sub[held] = state.vectors[in_ref[chosen][held]]
     codes = normalize_rows(state.prototypes.codes)
@@ -435,6 +502,59 @@ def assign_frozen(
     return describe_clusters(
         [passages[i] for i in chosen],
         sub,
+        labels,
+        codes,
+        state.prototypes.code_ids,
+        settings,
+        reference=best[known],
+        density=density,
+        mains=mains,
+        tokenizer=tokenizer,
+        fit=state.fit_info(int(joined.sum()), left),
+    )
+
+
+def _assign_sampled(state, passages, known, chosen, rows, joined, pos, in_ref, settings,
+                    embed, tokenizer) -> ClusterResult:
+    """:func:`assign_frozen` for clusters fitted on a sample: only the joining passages'
+    vectors are held (at most ``refit_share`` of the pool); the pool's geometry is
+    streamed (:func:`streamed_geometry`)."""
+    dim = state.vectors.shape[1]
+    codes = normalize_rows(state.prototypes.codes)
+    best = np.where(rows >= 0, state.best[np.maximum(rows, 0)], 0.0)
+    chosen_at = _positions(len(passages), chosen)
+    joined_at = np.full(len(passages), False)
+    joined_at[chosen[joined]] = True
+    extra: dict[int, np.ndarray] = {}
+    need = (rows < 0) | ((in_ref < 0) & joined_at)
+    for idx, vecs in _embed_slices(embed, passages, np.flatnonzero(need), dim, saved=True):
+        fresh = rows[idx] < 0
+        if fresh.any() and codes.shape[0]:
+            best[idx[fresh]] = (vecs[fresh] @ codes.T).max(axis=1)
+        for j in np.flatnonzero(joined_at[idx]).tolist():
+            extra[int(chosen_at[idx[j]])] = vecs[j]
+    labels = np.where(joined, -1, state.labels[np.maximum(pos, 0)])
+    density = None
+    if state.density is not None:
+        density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
+    if joined.any():
+        where = np.flatnonzero(joined)
+        from_ref = in_ref[chosen[where]]
+        joining = np.stack([state.vectors[r] if r >= 0 else extra[int(p)]
+                            for p, r in zip(where.tolist(), from_ref.tolist(), strict=True)])
+        placed, dens = state.placer().place(joining, from_ref)
+        labels[where] = placed
+        if density is not None:
+            density[where] = dens
+    geometry = streamed_geometry(
+        labels, _pool_vectors(chosen, in_ref, state.vectors, passages, embed, extra), codes)
+    mains = None
+    if state.prototypes.mains is not None:
+        mains = (normalize_rows(state.prototypes.mains), tuple(state.prototypes.main_ids))
+    left = len(state.pool) - int((~joined).sum())
+    return describe_clusters(
+        [passages[i] for i in chosen],
+        geometry,
         labels,
         codes,
         state.prototypes.code_ids,

@@ -1,5 +1,6 @@
 """Frozen clusterer beyond cluster.max_fit_passages: fitted on a seeded sample, the rest assigned."""
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -101,14 +102,20 @@ def test_a_sampled_fit_gives_every_uncoded_passage_a_candidate_or_the_outliers(t
     assert len(state.pool) == len(corpus.uncoded()) and len(state.keys) == 5 * PER_BLOB
 
 
-def test_embed_is_asked_in_bounded_slices_once_per_passage(tmp_path, monkeypatch):
+def test_embed_is_asked_in_bounded_slices_and_no_pool_vectors_are_held(tmp_path, monkeypatch):
     monkeypatch.setattr(frozen, "EMBED_SLICE", 25)
     corpus = Corpus()
-    corpus.run(tmp_path / "c")
+    result = corpus.run(tmp_path / "c")
     sizes = [len(call) for call in corpus.calls]
     assert max(sizes) <= 25
-    embedded = [pid for call in corpus.calls for pid in call]
-    assert sorted(embedded) == sorted(p.id for p in corpus.passages)  # each passage once
+    embedded = Counter(pid for call in corpus.calls for pid in call)
+    state = load_state(tmp_path / "c", "k1")
+    sample = {corpus.passages[i].id for i in state.reference.tolist()}
+    clustered = {pid for m in _members(result).values() for pid in m}
+    # every passage once (the sample to fit, the rest to place); a clustered passage
+    # outside the sample twice more: the centroids' sums, then its cosines (its vector
+    # is not kept between the passes)
+    assert embedded == {p.id: 3 if p.id in clustered - sample else 1 for p in corpus.passages}
     corpus.calls.clear()
     corpus.add_near(0)
     corpus.run(tmp_path / "c")
@@ -199,3 +206,26 @@ def test_a_sample_with_too_few_uncoded_passages_leaves_them_outliers(tmp_path):
     result = corpus.run(tmp_path / "c", settings)
     assert result.candidates == () and set(result.outliers) == corpus.uncoded()
     assert not (tmp_path / "c").exists()
+
+
+def test_streamed_geometry_equals_the_geometry_of_the_whole_matrix():
+    from pipeline.cluster.candidates import member_geometry
+    from pipeline.cluster.novelty import normalize_rows
+
+    rng = np.random.default_rng(5)
+    vecs = normalize_rows(rng.standard_normal((203, 16)))
+    codes = normalize_rows(rng.standard_normal((7, 16)))
+    labels = rng.integers(-1, 6, size=203)
+    labels[labels == 3] = 4  # a label without members keeps a zero centroid
+
+    def slices(positions):
+        for lo in range(0, len(positions), 17):  # out of order: slices reversed
+            part = positions[::-1][lo : lo + 17]
+            yield part, vecs[part]
+
+    got = frozen.streamed_geometry(labels, slices, codes)
+    want = member_geometry(vecs, labels, codes)
+    np.testing.assert_allclose(got.centroids, want.centroids, atol=1e-12)
+    np.testing.assert_allclose(got.central, want.central, atol=1e-12)
+    np.testing.assert_allclose(got.best, want.best, atol=1e-12)
+    assert not got.centroids[3].any() and not got.central[labels == -1].any()
