@@ -167,8 +167,10 @@ class SuggestionRepo:
                 fields = zip(*rows, strict=True)
                 for part, name, values in zip(parts, SUGGESTION_FIELDS, fields, strict=True):
                     part.append(_column(name, values, strings))
-        return {name: _joined(name, part) for name, part in zip(SUGGESTION_FIELDS, parts,
-                                                                  strict=True)}
+        joined = {}
+        for i, name in enumerate(SUGGESTION_FIELDS):  # a field's batches go once joined,
+            joined[name], parts[i] = _joined(name, parts[i]), []  # so one is held twice
+        return joined
 
     def all_suggestions(
         self, codebook_hash: str | None = None, level: str | None = None
