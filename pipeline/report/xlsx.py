@@ -31,11 +31,23 @@ from pipeline.report.tables import ReportTables
 
 
 def _joined_sets(keys, values) -> dict:
-    """{key: "; ".join(sorted(set(values of key)))}, in one pass (no per-group pandas)."""
-    groups: dict = {}
+    """{key: "; ".join(sorted(set(values of key)))}, in one pass (no per-group pandas).
+
+    A key with one distinct value maps to that value object itself (most passages have
+    one code): a set per key would cost ≈ 200 bytes each on a corpus of 500,000."""
+    out: dict = {}
+    several: dict = {}
     for key, value in zip(keys, values, strict=True):
-        groups.setdefault(key, set()).add(value)
-    return {key: "; ".join(sorted(group)) for key, group in groups.items()}
+        group = several.get(key)
+        if group is not None:
+            group.add(value)
+        elif key not in out:
+            out[key] = value
+        elif out[key] != value:
+            several[key] = {out[key], value}
+    for key, group in several.items():
+        out[key] = "; ".join(sorted(group))
+    return out
 
 
 class PassageSheet:

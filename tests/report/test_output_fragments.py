@@ -450,3 +450,20 @@ def test_a_sheet_past_the_row_limit_continues_on_a_second_sheet(book, tmp_path, 
     assert got["passages"][1:] == rows[:limit] and got["passages (2)"][1:] == rows[limit:]
     assert got["documents"] == want["documents"] and got["codebook"] == want["codebook"]
     assert "passages (2)" in got["notes"][1][0]
+
+
+def test_joined_sets_sorts_and_joins_each_keys_distinct_values():
+    import random
+
+    from pipeline.report.xlsx import _joined_sets
+
+    rng = random.Random(4)
+    keys = [rng.randint(0, 60) for _ in range(3000)]
+    values = [rng.choice(["A01", "A02", "B03", "C11", "D04"]) for _ in range(3000)]
+    groups: dict = {}
+    for key, value in zip(keys, values, strict=True):
+        groups.setdefault(key, set()).add(value)
+    assert _joined_sets(keys, values) == {k: "; ".join(sorted(g)) for k, g in groups.items()}
+    assert _joined_sets(["p1", "p1", "p2", "p3", "p3"], ["B", "B", "A", "C", "A"]) == {
+        "p1": "B", "p2": "A", "p3": "A; C"}
+    assert _joined_sets([], []) == {}
