@@ -174,7 +174,9 @@ _NEXT = b"\x01"  # between the rows of a fragment
 _STRMAX = 32767  # Excel's string limit in UTF-16 units
 _MAX_ROW = 1_048_575  # Excel's last row, 0-based
 BLOCK = 2_000  # rows a fragment holds at most (a long document is several fragments)
-CHUNK = 20_000  # rows of a sheet made into cells at a time, about
+# rows of a sheet made into cells at a time: the passages sheet of a 500,000-unit corpus
+# needs ≈ 150 MB over its tables with 5,000 (≈ 300 MB with 20,000), in the same time
+CHUNK = 5_000
 SHEET_ROWS = _MAX_ROW  # data rows a sheet holds below its header row
 _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
