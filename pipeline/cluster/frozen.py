@@ -486,32 +486,14 @@ def assign_frozen(
             best[idx[fresh]] = (vecs[fresh] @ codes.T).max(axis=1)
         at = chosen_at[idx]
         sub[at[at >= 0]] = vecs[at >= 0]
-    labels = np.where(joined, -1, state.labels[np.maximum(pos, 0)])
-    density = None
-    if state.density is not None:
-        density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
+    labels, density = _carried(state, joined, pos)
     if joined.any():
         placed, dens = state.placer().place(sub[joined], in_ref[chosen][joined])
         labels[joined] = placed
         if density is not None:
             density[joined] = dens
-    mains = None
-    if state.prototypes.mains is not None:
-        mains = (normalize_rows(state.prototypes.mains), tuple(state.prototypes.main_ids))
-    left = len(state.pool) - int((~joined).sum())
-    return describe_clusters(
-        [passages[i] for i in chosen],
-        sub,
-        labels,
-        codes,
-        state.prototypes.code_ids,
-        settings,
-        reference=best[known],
-        density=density,
-        mains=mains,
-        tokenizer=tokenizer,
-        fit=state.fit_info(int(joined.sum()), left),
-    )
+    return _describe_assigned(state, passages, chosen, sub, labels, density, codes,
+                              best[known], joined, settings, tokenizer)
 
 
 def _assign_sampled(state, passages, known, chosen, rows, joined, pos, in_ref, settings,
@@ -533,10 +515,7 @@ def _assign_sampled(state, passages, known, chosen, rows, joined, pos, in_ref, s
             best[idx[fresh]] = (vecs[fresh] @ codes.T).max(axis=1)
         for j in np.flatnonzero(joined_at[idx]).tolist():
             extra[int(chosen_at[idx[j]])] = vecs[j]
-    labels = np.where(joined, -1, state.labels[np.maximum(pos, 0)])
-    density = None
-    if state.density is not None:
-        density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
+    labels, density = _carried(state, joined, pos)
     if joined.any():
         where = np.flatnonzero(joined)
         from_ref = in_ref[chosen[where]]
@@ -548,18 +527,35 @@ def _assign_sampled(state, passages, known, chosen, rows, joined, pos, in_ref, s
             density[where] = dens
     geometry = streamed_geometry(
         labels, _pool_vectors(chosen, in_ref, state.vectors, passages, embed, extra), codes)
+    return _describe_assigned(state, passages, chosen, geometry, labels, density, codes,
+                              best[known], joined, settings, tokenizer)
+
+
+def _carried(state: ClusterState, joined: np.ndarray, pos: np.ndarray):
+    """Labels and density the pool's passages keep from the fit (-1 and 0 for the
+    joining ones, placed afterwards)."""
+    labels = np.where(joined, -1, state.labels[np.maximum(pos, 0)])
+    density = None
+    if state.density is not None:
+        density = np.where(joined, 0.0, state.density[np.maximum(pos, 0)])
+    return labels, density
+
+
+def _describe_assigned(state, passages, chosen, vecs, labels, density, codes, reference,
+                       joined, settings, tokenizer) -> ClusterResult:
+    """The candidates after an assignment (``vecs``: the pool's vectors or geometry)."""
     mains = None
     if state.prototypes.mains is not None:
         mains = (normalize_rows(state.prototypes.mains), tuple(state.prototypes.main_ids))
     left = len(state.pool) - int((~joined).sum())
     return describe_clusters(
         [passages[i] for i in chosen],
-        geometry,
+        vecs,
         labels,
         codes,
         state.prototypes.code_ids,
         settings,
-        reference=best[known],
+        reference=reference,
         density=density,
         mains=mains,
         tokenizer=tokenizer,
